@@ -1,0 +1,8 @@
+"""mmseg_uda: unsupervised domain adaptation for semantic segmentation on MMSegmentation 1.x.
+
+Importing this package registers every component into MMSegmentation's registries, so a config
+only needs ``custom_imports = dict(imports=['mmseg_uda'], allow_failed_imports=False)``.
+"""
+from .version import __version__
+
+__all__ = ['__version__']
