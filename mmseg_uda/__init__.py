@@ -3,6 +3,7 @@
 Importing this package registers every component into MMSegmentation's registries, so a config
 only needs ``custom_imports = dict(imports=['mmseg_uda'], allow_failed_imports=False)``.
 """
+from . import datasets, engine, models  # noqa: F401  (registers the components)
 from .version import __version__
 
-__all__ = ['__version__']
+__all__ = ['__version__', 'datasets', 'engine', 'models']

@@ -1,0 +1,57 @@
+# The built-in synthetic domain shift (tools/generate_synthetic_data.py): a labelled "source"
+# city and an appearance-shifted "target" city, in the Cityscapes folder layout, read with
+# MMSeg's own CityscapesDataset (19 train ids; the scenes draw 10 of them).
+data_root = 'data/synthetic'
+crop_size = (96, 192)
+source_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs'),
+]
+# No LoadAnnotations: target labels are never read in training (UDADataset enforces it).
+target_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+source_train = dict(
+    type='CityscapesDataset',
+    data_root=data_root + '/source',
+    data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
+    pipeline=source_pipeline,
+)
+target_train = dict(
+    type='CityscapesDataset',
+    data_root=data_root + '/target',
+    data_prefix=dict(img_path='leftImg8bit/train'),
+    pipeline=target_pipeline,
+)
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(type='UDADataset', source=source_train, target=target_train),
+)
+# Evaluation on the target domain's labelled val split.
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='CityscapesDataset',
+        data_root=data_root + '/target',
+        data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+        pipeline=test_pipeline,
+    ),
+)
+test_dataloader = val_dataloader
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator

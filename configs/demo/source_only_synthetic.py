@@ -1,0 +1,16 @@
+# Source-only baseline on the built-in synthetic data: the UDA segmentor without adaptations,
+# trained on the source dataset alone (target images are not loaded).
+_base_ = [
+    '../_base_/models/resnet18_tiny_deeplabv2.py',
+    '../_base_/datasets/synthetic_uda.py',
+    '../_base_/schedules/demo_cpu.py',
+    '../_base_/default_runtime.py',
+]
+train_dataloader = dict(
+    _delete_=True,
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset={{_base_.source_train}},
+)

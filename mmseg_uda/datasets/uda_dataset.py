@@ -1,0 +1,109 @@
+"""Paired source/target dataset for unsupervised domain adaptation."""
+import copy
+from typing import Any, Dict, Union
+
+import numpy as np
+from mmengine.dataset import BaseDataset
+
+from mmseg.registry import DATASETS
+from mmseg.utils import ConfigType
+
+
+def _load_annotation_steps(dataset: BaseDataset) -> list:
+    """Names of the pipeline transforms of ``dataset`` that read segmentation labels."""
+    transforms = getattr(getattr(dataset, 'pipeline', None), 'transforms', [])
+    return [type(t).__name__ for t in transforms if 'LoadAnnotations' in type(t).__name__]
+
+
+def _as_tuples(items) -> list:
+    """``items`` with nested lists turned into tuples, for order-sensitive comparison."""
+    return [tuple(x) if isinstance(x, (list, tuple)) else x for x in items]
+
+
+@DATASETS.register_module()
+class UDADataset:
+    """A labelled source dataset paired with an unlabelled target dataset.
+
+    Item ``i`` is ``dict(source=source[i], target=target[j])``: the dataset's length is the
+    source dataset's, and ``j`` is drawn uniformly at random (numpy's global generator, which
+    mmengine seeds per worker from ``randomness.seed``) so that the pairing changes from epoch
+    to epoch and every target image is used whatever the two lengths are. The target pipeline
+    must not load labels: in UDA the target domain is unlabelled during training, and this
+    wrapper refuses a target pipeline containing ``LoadAnnotations``.
+
+    Both domains must share classes, palette and ignore index (checked at ``full_init``).
+
+    Args:
+        source (dict | BaseDataset): Labelled source dataset (config).
+        target (dict | BaseDataset): Unlabelled target dataset (config).
+        lazy_init (bool): Defer loading the annotation lists until ``full_init``.
+    """
+
+    def __init__(self, source: Union[ConfigType, BaseDataset],
+                 target: Union[ConfigType, BaseDataset], lazy_init: bool = False) -> None:
+        # Sub-datasets are built lazily so that full_init can name an empty domain's folder.
+        self.source = DATASETS.build(dict(source, lazy_init=True)) \
+            if isinstance(source, dict) else source
+        self.target = DATASETS.build(dict(target, lazy_init=True)) \
+            if isinstance(target, dict) else target
+        steps = _load_annotation_steps(self.target)
+        if steps:
+            raise ValueError(f'UDADataset: the target pipeline contains {steps}; target labels '
+                             'must not be read during training. Remove it from the target '
+                             'pipeline (evaluate the target domain with val_dataloader).')
+        self._metainfo = copy.deepcopy(self.source.metainfo)
+        self._fully_initialized = False
+        if not lazy_init:
+            self.full_init()
+
+    @property
+    def metainfo(self) -> dict:
+        """Meta information of the source dataset (shared by both domains)."""
+        return copy.deepcopy(self._metainfo)
+
+    def full_init(self) -> None:
+        """Load both annotation lists and check the domains are compatible."""
+        if self._fully_initialized:
+            return
+        for name, dataset in (('source', self.source), ('target', self.target)):
+            try:
+                dataset.full_init()
+                empty = len(dataset) == 0
+            except ValueError:
+                # mmengine fails to serialise an empty list with a numpy message
+                if getattr(dataset, 'data_list', None) != []:
+                    raise
+                empty = True
+            if empty:
+                prefix = getattr(dataset, 'data_prefix', {})
+                raise ValueError(f'UDADataset: the {name} dataset is empty (data_root='
+                                 f"{getattr(dataset, 'data_root', None)!r}, "
+                                 f'data_prefix={prefix!r})')
+        self._check_compatible()
+        self._fully_initialized = True
+
+    def _check_compatible(self) -> None:
+        src, tgt = self.source.metainfo, self.target.metainfo
+        for key in ('classes', 'palette'):
+            a, b = src.get(key), tgt.get(key)
+            if a is not None and b is not None and _as_tuples(a) != _as_tuples(b):
+                raise ValueError(f'UDADataset: source and target {key} differ: '
+                                 f'source {key}={a!r}, target {key}={b!r}')
+        a = getattr(self.source, 'ignore_index', None)
+        b = getattr(self.target, 'ignore_index', None)
+        if a != b:
+            raise ValueError(f'UDADataset: source and target ignore_index differ: '
+                             f'source ignore_index={a!r}, target ignore_index={b!r}')
+
+    def __len__(self) -> int:
+        self.full_init()
+        return len(self.source)
+
+    def __getitem__(self, idx: int) -> Dict[str, Any]:
+        self.full_init()
+        target_idx = np.random.randint(len(self.target))
+        return dict(source=self.source[idx], target=self.target[target_idx])
+
+    def get_data_info(self, idx: int) -> dict:
+        """The source sample's data info (what the sampler indexes)."""
+        return self.source.get_data_info(idx)

@@ -1,0 +1,72 @@
+"""Interface shared by every adaptation module of the UDA segmentor."""
+from typing import Dict, Optional, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+
+from mmseg.utils import SampleList
+
+#: Names of the segmentor outputs an adaptation can read (see ``UDAGenerator``):
+#: ``logits`` the decode head's output, ``aux_logits`` the auxiliary heads' outputs (a list),
+#: ``features`` the backbone/neck features (a tuple of stages).
+SEGMENTOR_OUTPUTS = ('logits', 'aux_logits', 'features')
+
+Outputs = Dict[str, object]
+Tensors = Dict[str, torch.Tensor]
+
+
+class BaseAdaptation(BaseModule):
+    """One domain-adaptation objective plugged into :class:`UDASegmentor`.
+
+    An adaptation reads some outputs of the wrapped segmentor (``required_outputs``), may own
+    generator-side modules (its parameters are trained by the ``segmentor`` optimizer together
+    with the segmentor, e.g. the PatchClusterHead of Tsai et al., ICCV 2019) and may own a
+    discriminator (trained by the ``discriminator`` optimizer). The UDA segmentor calls it in
+    this order each iteration:
+
+    1. :meth:`forward` on source outputs (generator step) -> source losses, representations;
+    2. after warm-up, :meth:`forward` on target outputs -> target losses, representations, and
+       :meth:`adversarial_losses` of the target representations under the frozen discriminator;
+    3. after warm-up, :meth:`discriminator_losses` on detached source and target representations.
+
+    Args:
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    #: Segmentor outputs this adaptation reads; checked against the segmentor at build time.
+    required_outputs: Tuple[str, ...] = ('logits', )
+
+    def build_discriminator(self) -> Optional[nn.Module]:
+        """The discriminator of this adaptation, or None if it has none.
+
+        The module's ``forward`` takes the representations dict returned by :meth:`forward` and
+        returns a dict of domain logits with the same keys.
+        """
+        return None
+
+    def forward(self, outputs: Outputs, data_samples: SampleList,
+                domain: str) -> Tuple[Tensors, Tensors]:
+        """Losses and representations of one domain's segmentor outputs.
+
+        Args:
+            outputs (dict): Segmentor outputs, see ``SEGMENTOR_OUTPUTS``, plus ``input_shape``.
+            data_samples (list[SegDataSample]): The batch's samples; target samples carry no
+                ground truth.
+            domain (str): ``'source'`` or ``'target'``.
+
+        Returns:
+            tuple[dict, dict]: Losses (names start with ``loss_``) and the representations the
+            discriminator reads.
+        """
+        raise NotImplementedError
+
+    def adversarial_losses(self, preds: Tensors) -> Tensors:
+        """Generator-side losses of target representations, given the frozen discriminator's
+        logits ``preds`` on them."""
+        return {}
+
+    def discriminator_losses(self, preds: Tensors, is_source: bool) -> Tensors:
+        """Discriminator losses of its logits ``preds`` on one domain's detached
+        representations."""
+        return {}

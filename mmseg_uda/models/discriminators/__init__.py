@@ -1,0 +1,3 @@
+from .conv_discriminator import ConvDiscriminator
+
+__all__ = ['ConvDiscriminator']

@@ -1,0 +1,80 @@
+"""Adversarial losses for domain discriminators.
+
+Convention used across mmseg_uda: the discriminator predicts the *source* domain, so source
+samples carry label 1 and target samples label 0 (Tsai et al., ICCV 2019, Sec. 3.3).
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from mmseg.registry import MODELS
+
+GAN_TYPES = ('bce', 'ls')
+
+
+def adversarial_loss(pred: torch.Tensor, is_source: bool, gan_type: str = 'bce') -> torch.Tensor:
+    """Mean adversarial loss of discriminator logits against a constant domain label.
+
+    Args:
+        pred (Tensor): Raw discriminator outputs (logits), any shape.
+        is_source (bool): Whether the label is "source" (1) or "target" (0).
+        gan_type (str): ``'bce'`` for binary cross-entropy on logits (AdaptSegNet,
+            Tsai et al., CVPR 2018) or ``'ls'`` for the least-squares GAN loss
+            (Mao et al., ICCV 2017) on the raw outputs.
+
+    Returns:
+        Tensor: Scalar loss.
+    """
+    label = torch.full_like(pred, 1.0 if is_source else 0.0)
+    if gan_type == 'bce':
+        return F.binary_cross_entropy_with_logits(pred, label)
+    if gan_type == 'ls':
+        return F.mse_loss(pred, label)
+    raise ValueError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
+
+
+def domain_confusion_loss(pred: torch.Tensor, gan_type: str = 'bce') -> torch.Tensor:
+    """Domain-confusion loss ½(L_D + L_Dinv): the mean of both domain labels.
+
+    Hoffman et al., "FCNs in the Wild", 2016, Sec. 3.1: the representation is trained so the
+    domain classifier is maximally uncertain, rather than with an inverted label.
+
+    Args:
+        pred (Tensor): Raw discriminator outputs (logits).
+        gan_type (str): See :func:`adversarial_loss`.
+
+    Returns:
+        Tensor: Scalar loss.
+    """
+    return 0.5 * (adversarial_loss(pred, True, gan_type) + adversarial_loss(pred, False, gan_type))
+
+
+@MODELS.register_module()
+class AdversarialLoss(nn.Module):
+    """Thin module around :func:`adversarial_loss`.
+
+    Args:
+        gan_type (str): ``'bce'`` or ``'ls'``.
+        loss_weight (float): Multiplier of the loss (λadv for the generator side).
+        loss_name (str): Name of the loss item; must start with ``loss_`` to be summed.
+    """
+
+    def __init__(self, gan_type: str = 'bce', loss_weight: float = 1.0,
+                 loss_name: str = 'loss_adv') -> None:
+        super().__init__()
+        if gan_type not in GAN_TYPES:
+            raise ValueError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
+        if not loss_name.startswith('loss_'):
+            raise ValueError(f'loss_name must start with "loss_", got {loss_name!r}')
+        self.gan_type = gan_type
+        self.loss_weight = loss_weight
+        self._loss_name = loss_name
+
+    def forward(self, pred: torch.Tensor, is_source: bool) -> torch.Tensor:
+        """Weighted adversarial loss of ``pred`` against the given domain label."""
+        return self.loss_weight * adversarial_loss(pred, is_source, self.gan_type)
+
+    @property
+    def loss_name(self) -> str:
+        """Name of the loss item in the loss dict."""
+        return self._loss_name

@@ -1,0 +1,80 @@
+"""Heads, discriminators, losses and base configs: shapes, values, paper settings."""
+import os.path as osp
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+
+from mmseg.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
+from mmseg_uda.models.losses import adversarial_loss, domain_confusion_loss
+from tests.conftest import REPO
+
+
+def test_deeplabv2_head_sums_all_four_branches():
+    head = MODELS.build(dict(type='DeepLabV2Head', in_channels=8, in_index=0, num_classes=5))
+    head.init_weights()
+    assert [b.dilation for b in head.aspp] == [(6, 6), (12, 12), (18, 18), (24, 24)]
+    assert not hasattr(head, 'conv_seg')
+    x = torch.randn(2, 8, 20, 30)
+    out = head([x])
+    assert out.shape == (2, 5, 20, 30)
+    expected = sum(b(x) for b in head.aspp)
+    assert torch.allclose(out, expected, atol=1e-6)
+    # every branch contributes (AdaptSegNet's reference code returns after the first)
+    assert not torch.allclose(out, head.aspp[0](x), atol=1e-4)
+    assert all(abs(b.weight.std().item() - 0.01) < 0.003 for b in head.aspp)
+
+
+def test_deeplabv2_r101_base_config():
+    cfg = Config.fromfile(osp.join(REPO, 'configs/_base_/models/deeplabv2_r101.py'))
+    seg_cfg = cfg.model.segmentor
+    assert seg_cfg.backbone.depth == 101 and seg_cfg.backbone.norm_eval
+    assert seg_cfg.backbone.norm_cfg.requires_grad is False
+    assert seg_cfg.decode_head.dilations == (6, 12, 18, 24)
+    assert seg_cfg.auxiliary_head.in_index == 2
+    assert seg_cfg.auxiliary_head.loss_decode.loss_weight == 0.1
+    seg_cfg.backbone.init_cfg = None  # no weights download in tests
+    model = MODELS.build(cfg.model)
+    feats = model.segmentor.extract_feat(torch.zeros(1, 3, 64, 64))
+    assert [f.shape[-1] for f in feats] == [16, 8, 8, 8]  # output stride 8
+    assert all(not p.requires_grad for n, p in model.segmentor.backbone.named_parameters()
+               if 'bn' in n)
+    sched = Config.fromfile(osp.join(REPO, 'configs/_base_/schedules/adaptsegnet_150k.py'))
+    optim_cfg = sched.optim_wrapper.to_dict()
+    optim_cfg.pop('constructor')
+    optim = OPTIM_WRAPPER_CONSTRUCTORS.build(dict(type='UDAOptimWrapperConstructor',
+                                                  optim_wrapper_cfg=optim_cfg))(model)
+    lrs = {g['lr'] for g in optim['segmentor'].optimizer.param_groups}
+    assert lrs == {2.5e-4, 2.5e-3}  # heads at 10x
+    head_ids = {id(p) for p in model.segmentor.decode_head.parameters()}
+    for group in optim['segmentor'].optimizer.param_groups:
+        if any(id(p) in head_ids for p in group['params']):
+            assert group['lr'] == 2.5e-3
+
+
+def test_conv_discriminator_shape():
+    disc = MODELS.build(dict(type='ConvDiscriminator', in_channels=19))
+    assert [m.out_channels for m in disc.modules() if isinstance(m, torch.nn.Conv2d)] == [
+        64, 128, 256, 512, 1]
+    assert all(m.kernel_size == (4, 4) and m.stride == (2, 2) for m in disc.modules()
+               if isinstance(m, torch.nn.Conv2d))
+    assert disc(torch.randn(2, 19, 64, 128)).shape == (2, 1, 2, 4)
+
+
+def test_adversarial_losses():
+    pred = torch.tensor([[0.3, -1.2]])
+    assert torch.isclose(adversarial_loss(pred, True),
+                         F.binary_cross_entropy_with_logits(pred, torch.ones_like(pred)))
+    assert torch.isclose(adversarial_loss(pred, False, 'ls'), (pred ** 2).mean())
+    assert torch.isclose(domain_confusion_loss(pred),
+                         0.5 * (adversarial_loss(pred, True) + adversarial_loss(pred, False)))
+    # confusion is minimised when the classifier is maximally uncertain
+    assert domain_confusion_loss(torch.zeros(3)) < domain_confusion_loss(torch.full((3, ), 2.))
+    with pytest.raises(ValueError, match='gan_type'):
+        adversarial_loss(pred, True, 'hinge')
+    loss = MODELS.build(dict(type='AdversarialLoss', loss_weight=0.5))
+    assert loss.loss_name == 'loss_adv'
+    assert torch.isclose(loss(pred, True), 0.5 * adversarial_loss(pred, True))
+    with pytest.raises(ValueError, match='loss_'):
+        MODELS.build(dict(type='AdversarialLoss', loss_name='adv'))
