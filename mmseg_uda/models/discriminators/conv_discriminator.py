@@ -37,5 +37,11 @@ class ConvDiscriminator(BaseModule):
         self.layers = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Domain logits of shape (N, 1, H/32, W/32)."""
+        """Domain logits of shape (N, 1, H/2^L, W/2^L) for L = len(channels) + 1."""
+        min_size = 2**len(self.layers[::2])
+        if min(x.shape[-2:]) < min_size:
+            raise ValueError(
+                f'ConvDiscriminator with {len(self.layers[::2])} stride-2 layers needs inputs '
+                f'of at least {min_size}x{min_size}, got {tuple(x.shape[-2:])}; use fewer '
+                "`channels` or the adaptation's disc_input_size='input'")
         return self.layers(x)

@@ -132,12 +132,18 @@ class UDASegmentor(BaseModel):
         max_nonfinite_steps (int): Iterations with a non-finite loss are skipped (weights are
             not updated, BatchNorm statistics are restored); this many consecutive ones stop
             training with an error.
+        data_preprocessor (dict, optional): Used for the segmentor when ``segmentor`` has no
+            ``data_preprocessor`` of its own (mmengine's Runner passes the config's top-level
+            one here); both domains are preprocessed by the segmentor's.
         init_cfg (dict, optional): Initialisation config.
     """
 
     def __init__(self, segmentor: ConfigType, adaptations: OptConfigType = None,
                  warmup_iters: int = 0, max_nonfinite_steps: int = 10,
+                 data_preprocessor: OptConfigType = None,
                  init_cfg: OptConfigType = None) -> None:
+        if data_preprocessor is not None and segmentor.get('data_preprocessor') is None:
+            segmentor = dict(segmentor, data_preprocessor=data_preprocessor)
         seg = MODELS.build(segmentor)
         if not isinstance(seg, EncoderDecoder) or isinstance(seg, CascadeEncoderDecoder):
             raise TypeError('UDASegmentor wraps an EncoderDecoder segmentor, got '

@@ -1,0 +1,16 @@
+"""Training-engine pieces of mmseg_uda: checkpoint loading and launcher helpers.
+
+Importing :mod:`.checkpoint` (so importing this package) re-registers mmengine's local checkpoint
+loader; see :func:`register_checkpoint_loader`.
+"""
+from .checkpoint import load_from_local, register_checkpoint_loader
+from .export import export_segmentor
+from .hooks import DistParamsCheckHook
+from .launch import cpu_model_wrapper_cfg, enable_amp, init_cpu_process_group, setup_distributed
+from .optim_constructor import UDAOptimWrapperConstructor
+
+__all__ = [
+    'load_from_local', 'register_checkpoint_loader', 'cpu_model_wrapper_cfg', 'enable_amp',
+    'init_cpu_process_group', 'setup_distributed', 'export_segmentor', 'DistParamsCheckHook',
+    'UDAOptimWrapperConstructor'
+]

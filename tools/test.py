@@ -1,0 +1,119 @@
+"""Test (and evaluate) a segmentor checkpoint with mmengine's Runner.
+
+Same interface as MMSegmentation 1.x ``tools/test.py``; on top of it, ``mmseg_uda`` is imported
+(registering its components and the checkpoint loader fix) and ``--launcher pytorch`` also works on
+CPU-only machines.
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out DIR] [--show-dir DIR] [--tta]
+    bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [args]
+"""
+import argparse
+import os
+import os.path as osp
+
+import mmseg_uda  # noqa: F401  (registers mmseg_uda's components)
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+from mmseg.registry import RUNNERS
+
+from mmseg_uda.engine import setup_distributed
+
+
+def parse_args() -> argparse.Namespace:
+    """Parse the command line; set ``LOCAL_RANK`` from ``--local-rank`` if torchrun did not."""
+    parser = argparse.ArgumentParser(description='MMSeg test (and eval) a model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--work-dir',
+        help='if specified, the evaluation metric results will be dumped into the directory as '
+        'json')
+    parser.add_argument(
+        '--out', type=str, help='the directory to save output prediction for offline evaluation')
+    parser.add_argument('--show', action='store_true', help='show prediction results')
+    parser.add_argument(
+        '--show-dir',
+        help='directory where painted images will be saved. If specified, it will be '
+        'automatically saved to the work_dir/timestamp/show_dir')
+    parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
+        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
+        'Note that the quotation marks are necessary and that no white space '
+        'is allowed.')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--tta', action='store_true', help='Test time augmentation')
+    # torch.distributed.launch passes --local-rank (torch >= 2.0) or --local_rank; torchrun sets
+    # the LOCAL_RANK environment variable instead.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
+    """Turn on drawing (and showing / saving) in the config's ``visualization`` hook.
+
+    Raises:
+        RuntimeError: If ``default_hooks`` has no ``visualization`` hook.
+    """
+    default_hooks = cfg.default_hooks
+    if 'visualization' not in default_hooks:
+        raise RuntimeError('--show/--show-dir need a VisualizationHook in default_hooks, e.g. '
+                           "default_hooks.visualization=dict(type='SegVisualizationHook')")
+    visualization_hook = default_hooks['visualization']
+    visualization_hook['draw'] = True
+    if args.show:
+        visualization_hook['show'] = True
+        visualization_hook['wait_time'] = args.wait_time
+    if args.show_dir:
+        cfg.visualizer['save_dir'] = args.show_dir
+    return cfg
+
+
+def build_config(args: argparse.Namespace) -> Config:
+    """Load the config and apply the command-line options to it."""
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    # work_dir priority: CLI > config file > ./work_dirs/<config name>
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    if args.show or args.show_dir:
+        cfg = trigger_visualization_hook(cfg, args)
+    if args.tta:
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+    if args.out is not None:
+        cfg.test_evaluator['output_dir'] = args.out
+        cfg.test_evaluator['keep_results'] = True
+        # IoUMetric creates output_dir on rank 0 only; other ranks may write into it first.
+        os.makedirs(args.out, exist_ok=True)
+    setup_distributed(cfg, args.launcher)
+    return cfg
+
+
+def main() -> None:
+    """Build the runner from the config and test."""
+    cfg = build_config(parse_args())
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()
