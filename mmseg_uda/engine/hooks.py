@@ -31,14 +31,15 @@ class DistParamsCheckHook(Hook):
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs: Optional[dict] = None) -> None:
         if self.interval and self.every_n_train_iters(runner, self.interval):
-            self.check(runner)
+            self.check(runner, runner.iter + 1)
 
     def after_train(self, runner) -> None:
-        self.check(runner)
+        self.check(runner, runner.iter)
 
     @staticmethod
-    def check(runner) -> int:
-        """Compare all parameters across ranks; returns how many were compared."""
+    def check(runner, iteration: int) -> int:
+        """Compare all parameters across ranks after ``iteration`` iterations; returns how many
+        were compared."""
         if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
             return 0
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
@@ -54,8 +55,8 @@ class DistParamsCheckHook(Hook):
                     diff = (gathered[0] - other).abs().max().item()
                     raise RuntimeError(f'parameter {name} differs between rank 0 and rank '
                                        f'{rank} (max abs difference {diff:.3g}) at iteration '
-                                       f'{runner.iter}')
+                                       f'{iteration}')
             count += 1
         runner.logger.info(f'DistParamsCheckHook: all {count} parameters identical on '
-                           f'{world} ranks at iteration {runner.iter}')
+                           f'{world} ranks at iteration {iteration}')
         return count

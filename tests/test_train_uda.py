@@ -1,0 +1,151 @@
+"""End to end: tools/train.py, tools/dist_train.sh and tools/test.py on a UDA config.
+
+Output-space adaptation on the built-in synthetic data, past its warm-up, on CPU.
+"""
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+
+from mmseg_uda.datasets.synthetic import generate_synthetic_uda_data
+from mmseg_uda.engine import DistParamsCheckHook
+from tests.conftest import REPO
+from tests.test_launch import free_port, run_tool
+
+TRAIN = [sys.executable, os.path.join(REPO, 'tools', 'train.py')]
+CONFIG = """
+_base_ = '{repo}/configs/demo/output_space_synthetic.py'
+model = dict(warmup_iters=2)
+train_dataloader = dict(
+    batch_size=2, num_workers=0, persistent_workers=False,
+    dataset=dict(source=dict(data_root='{root}/source'), target=dict(data_root='{root}/target')))
+val_dataloader = dict(num_workers=0, persistent_workers=False,
+                      dataset=dict(data_root='{root}/target'))
+test_dataloader = val_dataloader
+train_cfg = dict(max_iters=4, val_interval=4)
+param_scheduler = [dict(type='PolyLR', eta_min=0., power=0.9, begin=0, end=8, by_epoch=False)]
+default_hooks = dict(checkpoint=dict(interval=2, max_keep_ckpts=5), logger=dict(interval=1),
+                     visualization=dict(draw=False))
+custom_hooks = [dict(type='DistParamsCheckHook', interval=1)]
+"""
+
+
+def write_setup(root: Path) -> Path:
+    generate_synthetic_uda_data(str(root / 'data'), num_train=6, num_val=2, width=128, height=64,
+                                seed=3)
+    config = root / 'uda_tiny.py'
+    config.write_text(CONFIG.format(repo=REPO, root=root / 'data'))
+    return config
+
+
+def state(path: Path) -> dict:
+    return torch.load(path, map_location='cpu', weights_only=False)
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    """4 iterations (2 source-only, 2 adapted) of the tiny config; returns (config, work_dir)."""
+    root = tmp_path_factory.mktemp('uda')
+    config = write_setup(root)
+    out = run_tool(TRAIN + [str(config), '--work-dir', str(root / 'work')], cwd=root)
+    assert 'adv.output.loss_adv_logits' in out and 'disc.tgt.output.loss_d_logits' in out
+    assert re.search(r'Iter\(train\) \[2/4\].*src\.loss', out)
+    return config, root / 'work'
+
+
+def test_target_labels_are_never_read(trained, tmp_path):
+    """Garbage or missing target training labels leave training bit-identical."""
+    config, work = trained
+    reference = state(work / 'iter_4.pth')['state_dict']
+    data = tmp_path / 'data'
+    shutil.copytree(config.parent / 'data', data)
+    labels = sorted((data / 'target' / 'gtFine' / 'train').rglob('*.png'))
+    assert labels
+    for label in labels:
+        label.write_bytes(os.urandom(300))
+    for variant in ('garbage', 'removed'):
+        if variant == 'removed':
+            shutil.rmtree(data / 'target' / 'gtFine' / 'train')
+        cfg = tmp_path / f'{variant}.py'
+        cfg.write_text(config.read_text().replace(str(config.parent / 'data'), str(data)))
+        run_tool(TRAIN + [str(cfg), '--work-dir', str(tmp_path / variant)], cwd=tmp_path)
+        result = state(tmp_path / variant / 'iter_4.pth')['state_dict']
+        assert result.keys() == reference.keys()
+        for key in reference:
+            assert torch.equal(result[key], reference[key]), f'{variant}: {key} differs'
+
+
+def test_resume_restores_both_optimizers_then_test(trained, tmp_path):
+    config, work = trained
+    resumed = tmp_path / 'work'
+    shutil.copytree(work, resumed)
+    out = run_tool(TRAIN + [str(config), '--work-dir', str(resumed), '--resume', '--cfg-options',
+                            'train_cfg.max_iters=6'], cwd=tmp_path)
+    assert re.search(r'resumed epoch: \d+, iter: 4', out), out[-3000:]
+    ckpt = state(resumed / 'iter_6.pth')
+    assert ckpt['meta']['iter'] == 6
+    assert set(ckpt['optimizer']) >= {'segmentor', 'discriminator'}
+    assert ckpt['optimizer']['discriminator']['state'], 'Adam state of D was not saved'
+    out = run_tool([sys.executable, os.path.join(REPO, 'tools', 'test.py'), str(config),
+                    str(resumed / 'iter_6.pth'), '--work-dir', str(tmp_path / 'test')],
+                   cwd=tmp_path)
+    assert re.search(r'mIoU: \d+\.\d+', out)
+
+
+def test_dist_train_two_ranks_stay_identical(tmp_path):
+    """2 gloo processes through dist_train.sh; every parameter equal on both ranks."""
+    config = write_setup(tmp_path)
+    out = run_tool(['bash', os.path.join(REPO, 'tools', 'dist_train.sh'), str(config), '2',
+                    '--work-dir', str(tmp_path / 'work')], cwd=tmp_path,
+                   env={'PORT': str(free_port())})
+    assert 'adv.output.loss_adv_logits' in out
+    checks = re.findall(r'DistParamsCheckHook: all (\d+) parameters identical on 2 ranks at '
+                        r'iteration (\d+)', out)
+    assert [int(i) for _, i in checks] == [1, 2, 3, 4, 4], out[-3000:]
+    seg = sum(1 for k in state(tmp_path / 'work' / 'iter_4.pth')['state_dict']
+              if 'running' not in k and 'num_batches' not in k)
+    assert int(checks[-1][0]) == seg  # segmentor + discriminator parameters, all of them
+
+
+class _FakeRunner:
+
+    def __init__(self, model):
+        self.model = model
+        self.logger = type('L', (), {'info': staticmethod(lambda msg: None)})
+
+
+def _diverge(rank: int, port: int, queue) -> None:
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=2)
+    model = torch.nn.Linear(3, 2)
+    torch.nn.init.zeros_(model.weight)
+    torch.nn.init.zeros_(model.bias)
+    if rank == 1:
+        with torch.no_grad():
+            model.bias[1] = 0.5
+    try:
+        DistParamsCheckHook.check(_FakeRunner(model), 7)
+        queue.put((rank, 'no error'))
+    except RuntimeError as e:
+        queue.put((rank, str(e)))
+    dist.destroy_process_group()
+
+
+def test_params_check_hook_detects_divergence():
+    ctx = mp.get_context('spawn')
+    queue = ctx.Queue()
+    port = free_port()
+    procs = [ctx.Process(target=_diverge, args=(r, port, queue)) for r in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    results = dict(queue.get(timeout=5) for _ in range(2))
+    assert 'parameter bias differs between rank 0 and rank 1' in results[0]
+    assert 'max abs difference 0.5' in results[0] and 'iteration 7' in results[0]
