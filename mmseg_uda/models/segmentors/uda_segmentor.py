@@ -67,6 +67,8 @@ class UDAGenerator(nn.Module):
         seg = self.segmentor
         losses = add_prefix(seg.decode_head.loss_by_feat(outputs['logits'], data_samples),
                             'decode')
+        if not seg.with_auxiliary_head:
+            return losses
         aux_logits = outputs.get('aux_logits', [])
         single = not isinstance(seg.auxiliary_head, nn.ModuleList)
         heads = [seg.auxiliary_head] if single else seg.auxiliary_head
