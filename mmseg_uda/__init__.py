@@ -3,7 +3,7 @@
 Importing this package registers every component into MMSegmentation's registries, so a config
 only needs ``custom_imports = dict(imports=['mmseg_uda'], allow_failed_imports=False)``.
 """
-from . import datasets, engine, models  # noqa: F401  (registers the components)
+from . import datasets, engine, evaluation, models  # noqa: F401  (registers the components)
 from .version import __version__
 
-__all__ = ['__version__', 'datasets', 'engine', 'models']
+__all__ = ['__version__', 'datasets', 'engine', 'evaluation', 'models']

@@ -35,6 +35,15 @@ def build_configs(tmp_path):
         ('DATASETS', 'UDADataset'): dict(
             type='UDADataset', source=dict(city, data_root=str(tmp_path / 'source')),
             target=dict(city, data_root=str(tmp_path / 'target'))),
+        ('DATASETS', 'GTA5Dataset'): dict(type='GTA5Dataset', lazy_init=True),
+        ('DATASETS', 'SynthiaDataset'): dict(type='SynthiaDataset', lazy_init=True),
+        ('DATASETS', 'OxfordRobotCarDataset'): dict(type='OxfordRobotCarDataset', lazy_init=True),
+        ('DATASETS', 'CamVidDataset'): dict(type='CamVidDataset', lazy_init=True),
+        ('DATASETS', 'CityscapesAsRobotCarDataset'): dict(
+            type='CityscapesAsRobotCarDataset', data_root=str(tmp_path / 'source'),
+            data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train')),
+        ('METRICS', 'ClassSubsetIoUMetric'): dict(type='ClassSubsetIoUMetric',
+                                                  subsets=dict(mIoU13=['road', 'car'])),
         ('HOOKS', 'DistParamsCheckHook'): dict(type='DistParamsCheckHook', interval=10),
         ('OPTIM_WRAPPER_CONSTRUCTORS', 'UDAOptimWrapperConstructor'): dict(
             type='UDAOptimWrapperConstructor',

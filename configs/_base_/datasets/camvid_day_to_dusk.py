@@ -1,0 +1,69 @@
+# CamVid day -> dusk (real data, small enough for CPU): the 240x180 frames of
+# ../shared/data/camvid_daydusk (see its README.md; never copied into this repository).
+# Source: day sequences 0006R0 + 0016E5, 406 labelled frames; target train: dusk sequence
+# 0001TP, first 62 frames, unlabelled; evaluation: the other 62 dusk frames (target test).
+# 11 classes, 255 = unlabelled. `source_val` (Seq05VD, 171 day frames) measures the source
+# domain, e.g. val_dataloader = dict(dataset={{_base_.source_val}}) in a derived config.
+# data_root is relative to the working directory (the repository root); elsewhere, override it:
+#   --cfg-options train_dataloader.dataset.source.data_root=DIR \
+#       train_dataloader.dataset.target.data_root=DIR val_dataloader.dataset.data_root=DIR \
+#       test_dataloader.dataset.data_root=DIR
+# (source-only configs: train_dataloader.dataset.data_root=DIR).
+data_root = '../shared/data/camvid_daydusk'
+source_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs'),
+]
+# No LoadAnnotations: target labels are never read in training (UDADataset enforces it).
+target_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+source_train = dict(
+    type='CamVidDataset',
+    data_root=data_root,
+    data_prefix=dict(img_path='source/img/train', seg_map_path='source/ann/train'),
+    pipeline=source_pipeline,
+)
+target_train = dict(
+    type='CamVidDataset',
+    data_root=data_root,
+    data_prefix=dict(img_path='target/img/train'),
+    pipeline=target_pipeline,
+)
+source_val = dict(
+    type='CamVidDataset',
+    data_root=data_root,
+    data_prefix=dict(img_path='source/img/val', seg_map_path='source/ann/val'),
+    pipeline=test_pipeline,
+)
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(type='UDADataset', source=source_train, target=target_train),
+)
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='CamVidDataset',
+        data_root=data_root,
+        data_prefix=dict(img_path='target/img/test', seg_map_path='target/ann/test'),
+        pipeline=test_pipeline,
+    ),
+)
+test_dataloader = val_dataloader
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator

@@ -1,0 +1,57 @@
+# Cityscapes train cities -> val cities (FCNs in the Wild, Hoffman et al. 2016, "Cityscapes
+# train -> val"): source = the 2,975 labelled train images (18 cities), target = the 500 val
+# images (3 other cities) without their labels, evaluation = the same val images with labels,
+# 19 classes. All at 1024x512; evaluation upsamples the logits to the 2048x1024 labels.
+cityscapes_root = 'data/cityscapes'
+source_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='Resize', scale=(1024, 512), keep_ratio=False),
+    dict(type='PackSegInputs'),
+]
+# No LoadAnnotations: target labels are never read in training (UDADataset enforces it).
+target_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(1024, 512), keep_ratio=False),
+    dict(type='PackSegInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(1024, 512), keep_ratio=True),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+source_train = dict(
+    type='CityscapesDataset',
+    data_root=cityscapes_root,
+    data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
+    pipeline=source_pipeline,
+)
+target_train = dict(
+    type='CityscapesDataset',
+    data_root=cityscapes_root,
+    data_prefix=dict(img_path='leftImg8bit/val'),
+    pipeline=target_pipeline,
+)
+train_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(type='UDADataset', source=source_train, target=target_train),
+)
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='CityscapesDataset',
+        data_root=cityscapes_root,
+        data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+        pipeline=test_pipeline,
+    ),
+)
+test_dataloader = val_dataloader
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator

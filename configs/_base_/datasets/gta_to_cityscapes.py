@@ -1,0 +1,65 @@
+# GTA5 -> Cityscapes (AdaptSegNet, Tsai et al. CVPR 2018; patch alignment, Tsai et al. ICCV 2019;
+# FCNs in the Wild, Hoffman et al. 2016). Source: the 24,966 GTA5 frames with labels converted
+# to Cityscapes train ids (tools/dataset_converters/gta.py), resized to 1280x720. Target: the
+# 2,975 Cityscapes train images, unlabelled, resized to 1024x512. Evaluation: the 500 Cityscapes
+# val images, 19 classes, input resized to 1024x512; the segmentor upsamples the logits to the
+# label's full 2048x1024 resolution before the arg-max (EncoderDecoder.postprocess_result), and
+# IoUMetric logs the per-class IoU table. Data preparation: docs/data_preparation.md; other data
+# locations: --cfg-options train_dataloader.dataset.source.data_root=... (and .target.,
+# val_dataloader.dataset., test_dataloader.dataset.).
+gta_root = 'data/gta'
+cityscapes_root = 'data/cityscapes'
+# AdaptSegNet resizes without keeping the aspect ratio and, by default, neither flips nor crops.
+source_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadAnnotations'),
+    dict(type='Resize', scale=(1280, 720), keep_ratio=False),
+    dict(type='PackSegInputs'),
+]
+# No LoadAnnotations: target labels are never read in training (UDADataset enforces it).
+target_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(1024, 512), keep_ratio=False),
+    dict(type='PackSegInputs'),
+]
+# Labels are loaded after Resize, so they keep their full resolution.
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(1024, 512), keep_ratio=True),
+    dict(type='LoadAnnotations'),
+    dict(type='PackSegInputs'),
+]
+source_train = dict(
+    type='GTA5Dataset',
+    data_root=gta_root,
+    data_prefix=dict(img_path='images', seg_map_path='labels'),
+    pipeline=source_pipeline,
+)
+target_train = dict(
+    type='CityscapesDataset',
+    data_root=cityscapes_root,
+    data_prefix=dict(img_path='leftImg8bit/train'),
+    pipeline=target_pipeline,
+)
+train_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(type='UDADataset', source=source_train, target=target_train),
+)
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='CityscapesDataset',
+        data_root=cityscapes_root,
+        data_prefix=dict(img_path='leftImg8bit/val', seg_map_path='gtFine/val'),
+        pipeline=test_pipeline,
+    ),
+)
+test_dataloader = val_dataloader
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator

@@ -1,0 +1,19 @@
+# Source-only baseline on real data, CamVid day -> dusk (../shared/data/camvid_daydusk): the
+# small CPU DeepLabV2 (11 classes) trained on the 406 labelled day frames only (target images
+# are not loaded), evaluated on the 62 dusk test frames. CPU schedule of the demo (800 iters).
+_base_ = [
+    '../_base_/models/resnet18_tiny_deeplabv2.py',
+    '../_base_/datasets/camvid_day_to_dusk.py',
+    '../_base_/schedules/demo_cpu.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(
+    segmentor=dict(decode_head=dict(num_classes=11), auxiliary_head=dict(num_classes=11)))
+train_dataloader = dict(
+    _delete_=True,
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset={{_base_.source_train}},
+)

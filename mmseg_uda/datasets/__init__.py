@@ -1,0 +1,13 @@
+from .camvid import CamVidDataset
+from .gta5 import GTA5Dataset
+from .robotcar import (CITYSCAPES_TO_ROBOTCAR, CityscapesAsRobotCarDataset, OxfordRobotCarDataset,
+                       cityscapes_to_robotcar)
+from .synthia import SYNTHIA_CLASSES_13, SYNTHIA_CLASSES_16, SynthiaDataset
+from .uda_dataset import UDADataset
+
+__all__ = ['UDADataset']
+__all__ += [
+    'CamVidDataset', 'GTA5Dataset', 'SynthiaDataset', 'OxfordRobotCarDataset',
+    'CityscapesAsRobotCarDataset', 'cityscapes_to_robotcar', 'CITYSCAPES_TO_ROBOTCAR',
+    'SYNTHIA_CLASSES_16', 'SYNTHIA_CLASSES_13'
+]
