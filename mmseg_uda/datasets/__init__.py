@@ -5,9 +5,8 @@ from .robotcar import (CITYSCAPES_TO_ROBOTCAR, CityscapesAsRobotCarDataset, Oxfo
 from .synthia import SYNTHIA_CLASSES_13, SYNTHIA_CLASSES_16, SynthiaDataset
 from .uda_dataset import UDADataset
 
-__all__ = ['UDADataset']
-__all__ += [
-    'CamVidDataset', 'GTA5Dataset', 'SynthiaDataset', 'OxfordRobotCarDataset',
+__all__ = [
+    'UDADataset', 'CamVidDataset', 'GTA5Dataset', 'SynthiaDataset', 'OxfordRobotCarDataset',
     'CityscapesAsRobotCarDataset', 'cityscapes_to_robotcar', 'CITYSCAPES_TO_ROBOTCAR',
     'SYNTHIA_CLASSES_16', 'SYNTHIA_CLASSES_13'
 ]
