@@ -1,3 +1,5 @@
 from .conv_discriminator import ConvDiscriminator
+from .fc_discriminator import FCDiscriminator
+from .feature_discriminator import FeatureDiscriminator
 
-__all__ = ['ConvDiscriminator']
+__all__ = ['ConvDiscriminator', 'FCDiscriminator', 'FeatureDiscriminator']

@@ -1,0 +1,97 @@
+"""Global feature alignment by domain confusion (FCNs in the Wild, GA)."""
+from typing import Tuple
+
+import torch
+
+from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, SampleList
+from ..discriminators import feature_discriminator  # noqa: F401  (registers the default)
+from ..losses.adversarial_loss import GAN_TYPES, adversarial_loss, domain_confusion_loss
+from .base_adaptation import BaseAdaptation, Outputs, Tensors
+from .output_space import LevelDiscriminators
+
+#: Key of the aligned representation in this adaptation's representation dict.
+REP_KEY = 'features'
+
+
+@MODELS.register_module()
+class GlobalFeatureAlignment(BaseAdaptation):
+    """Fully-convolutional domain-adversarial alignment of one backbone feature level.
+
+    Hoffman, Wang, Yu, Darrell, "FCNs in the Wild: Pixel-level Adversarial and Constraint-based
+    Adaptation", 2016, Sec. 3.1: a fully-convolutional domain classifier D sees the last
+    representation before pixel prediction (fc7 of the dilated VGG-16), every spatial unit being
+    one instance. D minimises L_D (source = 1, target = 0). The representation minimises the
+    domain-confusion loss ½(L_D + L_Dinv), i.e. it is pushed towards D's maximal uncertainty
+    rather than towards the inverted label (no gradient reversal), on the instances of both
+    domains.
+
+    :meth:`adversarial_losses` returns the confusion loss of the domain it is given;
+    ``UDASegmentor`` currently calls it for the target representations only, so the source
+    term needs the segmentor to pass source predictions too (``is_source=True``).
+
+    Args:
+        num_classes (int): Number of classes (filled in by the UDA segmentor; unused).
+        in_channels (int): Channels of the aligned feature level.
+        in_index (int): Index of the level in the backbone's feature tuple (default: last).
+        loss_weight (float): Weight of the confusion loss (per domain).
+        gan_type (str): ``'bce'`` (the paper's softmax domain loss) or ``'ls'``.
+        discriminator (dict): Config of the domain classifier; ``in_channels`` is set.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    required_outputs = ('features', )
+
+    def __init__(self, num_classes: int, in_channels: int, in_index: int = -1,
+                 loss_weight: float = 1.0, gan_type: str = 'bce',
+                 discriminator: ConfigType = dict(type='FeatureDiscriminator'),
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if gan_type not in GAN_TYPES:
+            raise ValueError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
+        if in_channels < 1:
+            raise ValueError(f'in_channels must be positive, got {in_channels}')
+        if loss_weight < 0:
+            raise ValueError(f'loss_weight must be >= 0, got {loss_weight}')
+        self.num_classes = num_classes
+        self.in_channels = in_channels
+        self.in_index = in_index
+        self.loss_weight = loss_weight
+        self.gan_type = gan_type
+        self.discriminator_cfg = dict(discriminator)
+
+    def build_discriminator(self) -> LevelDiscriminators:
+        """The domain classifier, reading ``in_channels`` feature channels."""
+        return LevelDiscriminators(
+            {REP_KEY: MODELS.build(dict(self.discriminator_cfg, in_channels=self.in_channels))})
+
+    def forward(self, outputs: Outputs, data_samples: SampleList,
+                domain: str) -> Tuple[Tensors, Tensors]:
+        """The chosen feature level as the representation; no loss of its own."""
+        feats = outputs['features']
+        if not -len(feats) <= self.in_index < len(feats):
+            raise IndexError(f'GlobalFeatureAlignment in_index={self.in_index} is out of range '
+                             f'for {len(feats)} feature levels')
+        feat: torch.Tensor = feats[self.in_index]
+        if feat.dim() != 4 or feat.shape[1] != self.in_channels:
+            raise ValueError(f'GlobalFeatureAlignment(in_channels={self.in_channels}): feature '
+                             f'level {self.in_index} has shape {tuple(feat.shape)}')
+        return {}, {REP_KEY: feat}
+
+    def adversarial_losses(self, preds: Tensors, is_source: bool = False) -> Tensors:
+        """λ · ½(L_D + L_Dinv) of one domain's features under the frozen classifier.
+
+        Args:
+            preds (dict): The classifier's logits on the (non-detached) features.
+            is_source (bool): Which domain the features come from (names the loss only: the
+                confusion loss is the same for both domains).
+
+        Returns:
+            dict: ``loss_confusion_src`` or ``loss_confusion_tgt``.
+        """
+        name = 'loss_confusion_src' if is_source else 'loss_confusion_tgt'
+        return {name: self.loss_weight * domain_confusion_loss(preds[REP_KEY], self.gan_type)}
+
+    def discriminator_losses(self, preds: Tensors, is_source: bool) -> Tensors:
+        """½ L_D per domain, so a source and a target call sum to L_D."""
+        return {'loss_d': 0.5 * adversarial_loss(preds[REP_KEY], is_source, self.gan_type)}

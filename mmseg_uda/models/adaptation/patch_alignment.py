@@ -1,0 +1,196 @@
+"""Patch-level alignment in a clustered space of patch modes (Tsai et al., ICCV 2019)."""
+from typing import Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+
+from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, SampleList
+from ...label_stats import (assign_modes, load_patch_modes, patch_grid_size, patch_histograms,
+                            to_pair)
+from ..losses import adversarial_loss
+from ..losses.adversarial_loss import GAN_TYPES
+from .base_adaptation import BaseAdaptation, Outputs, Tensors
+from .output_space import LevelDiscriminators
+from .patch_cluster_head import PatchClusterHead
+
+#: Key of the patch representation F in the representations / discriminator dicts.
+REPRESENTATION = 'modes'
+
+
+def crop_to_patch_grid(logits: torch.Tensor, input_shape: Sequence[int],
+                       patch_size: Sequence[int]) -> Tuple[torch.Tensor, Tuple[int, int]]:
+    """Restrict logits to the input region covered by whole patches, and the patch grid.
+
+    The patch grid of an (H, W) input is ``floor(H / ph) x floor(W / pw)``; the bottom/right
+    remainder is dropped, as :func:`~mmseg_uda.label_stats.patch_histograms` drops it from the
+    labels. The logits (N, C, h, w) are cropped to the same fraction of their size, rounded to
+    whole logit cells (exact when the output stride divides ``gh * ph`` and ``gw * pw``).
+
+    Args:
+        logits (Tensor): Segmentation logits (N, C, h, w) of an input of size ``input_shape``.
+        input_shape (Sequence[int]): (H, W) of the network input.
+        patch_size (Sequence[int]): (ph, pw).
+
+    Returns:
+        tuple[Tensor, tuple[int, int]]: The cropped logits and the grid (gh, gw).
+    """
+    grid = patch_grid_size(input_shape, patch_size)
+    height, width = logits.shape[-2:]
+    covered_h = max(1, round(height * grid[0] * patch_size[0] / input_shape[0]))
+    covered_w = max(1, round(width * grid[1] * patch_size[1] / input_shape[1]))
+    return logits[..., :covered_h, :covered_w], grid
+
+
+def patch_cluster_loss(mode_logits: torch.Tensor, targets: torch.Tensor,
+                       ignore_index: int = 255) -> torch.Tensor:
+    """Ld: cross-entropy between mode logits and Γ(Y), averaged over the valid patches.
+
+    Tsai et al., ICCV 2019, Eq. 2. Zero (with a gradient path) when no patch is valid, where the
+    mean cross-entropy would be NaN.
+
+    Args:
+        mode_logits (Tensor): (N, K, gh, gw) logits of the patch-cluster head.
+        targets (LongTensor): (N, gh, gw) mode indices, ``ignore_index`` for invalid patches.
+        ignore_index (int): Target of invalid patches.
+
+    Returns:
+        Tensor: Scalar loss.
+    """
+    total = F.cross_entropy(mode_logits, targets, ignore_index=ignore_index, reduction='sum')
+    return total / (targets != ignore_index).sum().clamp(min=1)
+
+
+@MODELS.register_module()
+class PatchAlignment(BaseAdaptation):
+    """Patch-level adversarial alignment in a clustered space of patch modes.
+
+    Tsai, Sohn, Schulter, Chandraker, "Domain Adaptation for Structured Output via
+    Discriminative Patch Representations", ICCV 2019. The source label maps' patches are
+    described by 2x2 grids of class histograms and clustered offline into K modes
+    (``tools/build_patch_modes.py``). In training, the :class:`PatchClusterHead` H maps the
+    segmentation output to F, logits over the modes of every patch:
+
+    - source: ``Ld = λd · CE(F_s, Γ(Ys))`` (Eq. 2), Γ assigning each label patch its nearest
+      mode; patches that are all-ignore (e.g. the padding the data preprocessor adds with
+      ``seg_pad_val=255``) are left out;
+    - target: no loss of its own; ``λadv · L_adv(D(softmax(F_t)), source)`` under the frozen
+      discriminator (Eq. 3);
+    - discriminator: ½ L_D on the detached ``softmax(F)`` of each domain (Eq. 4).
+
+    H is trained with the segmentor (``segmentor`` optimizer), D (an :class:`FCDiscriminator`
+    by default) by the ``discriminator`` optimizer. H is not used at inference.
+
+    Args:
+        num_classes (int): Number of classes (filled in by the UDA segmentor).
+        patch_size (int | tuple[int, int]): Patch size (ph, pw) in input pixels; must match the
+            modes file.
+        modes_file (str, optional): Modes file from ``tools/build_patch_modes.py``.
+        modes (Tensor, optional): Mode centres (K, grid_h * grid_w * num_classes) given
+            directly instead of ``modes_file`` (tests, programmatic use).
+        grid (int | tuple[int, int]): Cells per patch of the descriptor (2x2 in the paper).
+        num_modes (int): K (50 in the paper).
+        hidden_channels (int): Width of the head's first convolution.
+        loss_weight_cluster (float): λd (0.01 in the paper).
+        loss_weight_adv (float): λadv (0.0005 in the paper).
+        gan_type (str): ``'bce'`` or ``'ls'``.
+        ignore_index (int): Ignored label value (and target of invalid patches).
+        discriminator (dict): Config of the discriminator; ``in_channels`` is set to
+            ``num_modes``.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    required_outputs = ('logits', )
+
+    def __init__(self, num_classes: int, patch_size, modes_file: Optional[str] = None,
+                 modes: Optional[torch.Tensor] = None, grid=(2, 2), num_modes: int = 50,
+                 hidden_channels: int = 256, loss_weight_cluster: float = 0.01,
+                 loss_weight_adv: float = 0.0005, gan_type: str = 'bce',
+                 ignore_index: int = 255,
+                 discriminator: ConfigType = dict(type='FCDiscriminator'),
+                 init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if (modes_file is None) == (modes is None):
+            raise ValueError('PatchAlignment needs exactly one of modes_file and modes, got '
+                             f'modes_file={modes_file!r} and modes '
+                             f"{'None' if modes is None else tuple(modes.shape)}")
+        if gan_type not in GAN_TYPES:
+            raise ValueError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
+        self.num_classes = num_classes
+        self.patch_size = to_pair(patch_size, 'patch_size')
+        self.grid = to_pair(grid, 'grid')
+        self.num_modes = num_modes
+        if modes_file is not None:
+            modes = load_patch_modes(modes_file, num_classes, self.patch_size, self.grid,
+                                     num_modes)
+        modes = torch.as_tensor(modes, dtype=torch.float32)
+        expected = (num_modes, self.grid[0] * self.grid[1] * num_classes)
+        if tuple(modes.shape) != expected:
+            raise ValueError(f'modes must be (num_modes, grid_h * grid_w * num_classes) = '
+                             f'{expected}, got {tuple(modes.shape)}')
+        # rebuilt from the modes file at construction: not part of checkpoints
+        self.register_buffer('modes', modes, persistent=False)
+        self.loss_weight_cluster = loss_weight_cluster
+        self.loss_weight_adv = loss_weight_adv
+        self.gan_type = gan_type
+        self.ignore_index = ignore_index
+        self.discriminator_cfg = dict(discriminator)
+        self.head = PatchClusterHead(num_classes, num_modes, hidden_channels)
+
+    def build_discriminator(self) -> LevelDiscriminators:
+        """The discriminator on the K-dim patch representations."""
+        return LevelDiscriminators({
+            REPRESENTATION: MODELS.build(dict(self.discriminator_cfg, in_channels=self.num_modes))
+        })
+
+    def patch_targets(self, data_samples: SampleList,
+                      input_shape: Sequence[int]) -> torch.Tensor:
+        """Γ(Ys): the mode of every patch of the source labels, ``ignore_index`` if invalid.
+
+        Labels smaller than the input (not padded by the data preprocessor) are padded with
+        ``ignore_index`` at the bottom/right, where the preprocessor pads images, so padded
+        areas never count as labelled patches.
+
+        Args:
+            data_samples (list[SegDataSample]): Source samples with ``gt_sem_seg``.
+            input_shape (Sequence[int]): (H, W) of the network input.
+
+        Returns:
+            LongTensor: (N, gh, gw) mode indices.
+        """
+        height, width = (int(s) for s in input_shape)
+        labels = []
+        for sample in data_samples:
+            label = sample.gt_sem_seg.data[0]
+            if label.shape[0] > height or label.shape[1] > width:
+                raise ValueError(f'gt_sem_seg of shape {tuple(label.shape)} is larger than the '
+                                 f'network input {(height, width)}')
+            labels.append(F.pad(label, (0, width - label.shape[1], 0, height - label.shape[0]),
+                                value=self.ignore_index))
+        hist, valid = patch_histograms(torch.stack(labels), self.patch_size, self.num_classes,
+                                       self.ignore_index, self.grid)
+        return assign_modes(hist, self.modes, valid, self.ignore_index)
+
+    def forward(self, outputs: Outputs, data_samples: SampleList,
+                domain: str) -> Tuple[Tensors, Tensors]:
+        """Ld on source (none on target) and the representation ``softmax(F)``."""
+        logits, grid = crop_to_patch_grid(outputs['logits'], tuple(outputs['input_shape']),
+                                          self.patch_size)
+        mode_logits = self.head(logits, grid)
+        losses: Tensors = {}
+        if domain == 'source':
+            targets = self.patch_targets(data_samples, outputs['input_shape'])
+            losses['loss_cluster'] = self.loss_weight_cluster * patch_cluster_loss(
+                mode_logits, targets, self.ignore_index)
+        return losses, {REPRESENTATION: F.softmax(mode_logits, dim=1)}
+
+    def adversarial_losses(self, preds: Tensors) -> Tensors:
+        """λadv · L_adv(D(F_t), source)."""
+        return {
+            'loss_adv':
+            self.loss_weight_adv * adversarial_loss(preds[REPRESENTATION], True, self.gan_type)
+        }
+
+    def discriminator_losses(self, preds: Tensors, is_source: bool) -> Tensors:
+        """½ L_D per domain, so a source and a target call sum to the usual L_D."""
+        return {'loss_d': 0.5 * adversarial_loss(preds[REPRESENTATION], is_source, self.gan_type)}

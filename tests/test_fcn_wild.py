@@ -1,0 +1,317 @@
+"""FCNs in the Wild: class-size statistics, constrained MIL loss and global feature alignment."""
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mmseg.registry import MODELS
+from mmseg_uda.class_stats import ClassSizeAccumulator, ClassSizeStats, class_size_stats
+from mmseg_uda.models.adaptation.global_alignment import GlobalFeatureAlignment
+from mmseg_uda.models.discriminators.feature_discriminator import FeatureDiscriminator
+from mmseg_uda.models.losses.adversarial_loss import domain_confusion_loss
+from mmseg_uda.models.losses.constrained_mil import (ConstrainedMILLoss, constrained_mil_loss,
+                                                     solve_latent_distribution)
+from mmseg_uda.models.segmentors import unwrap
+from tests.test_uda_segmentor import build, changed, snapshot, uda_batch, wrappers
+
+CLASSES = ('road', 'car', 'sky', 'bus')
+
+
+# ---------------------------------------------------------------- class-size statistics
+def test_class_size_stats_match_numpy_percentiles():
+    skewed = [1.0] + [0.01] * 19  # mean above the 90th percentile
+    fractions = [[0.1, 0.2, 0.3, 0.4, 0.5], [], [0.05], skewed]
+    stats = class_size_stats(fractions)
+    for c in (0, 2, 3):
+        values = np.asarray(fractions[c])
+        assert stats['alpha'][c] == pytest.approx(np.percentile(values, 10))
+        assert stats['delta'][c] == pytest.approx(values.mean())
+        assert stats['gamma'][c] == pytest.approx(np.percentile(values, 90))
+    assert stats['alpha'][0] == pytest.approx(0.14) and stats['gamma'][0] == pytest.approx(0.46)
+    assert (stats['alpha'][1], stats['delta'][1], stats['gamma'][1]) == (0.0, 0.0, 1.0)
+    assert stats['delta'][3] > stats['gamma'][3]  # legitimate: only alpha <= gamma is checked
+    ClassSizeStats(list(CLASSES), stats['alpha'], stats['delta'], stats['gamma'],
+                   [5, 0, 1, 20], num_images=20)
+    with pytest.raises(ValueError, match=r'class 1.*\(0, 1\].*1\.5'):
+        class_size_stats([[0.2], [0.3, 1.5]])
+
+
+def random_labels(n=6, h=10, w=12, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    labels = []
+    for i in range(n):
+        label = torch.randint(0, 3, (h, w), generator=g)  # class 3 never occurs
+        label[: i % 3] = 255  # some ignored rows
+        labels.append(label)
+    return labels
+
+
+def test_streaming_accumulator_equals_batch_statistics():
+    labels = random_labels()
+    acc = ClassSizeAccumulator(CLASSES, dataset='toy')
+    for i, label in enumerate(labels):  # numpy, torch and (1, H, W) inputs
+        acc.update(label.numpy() if i % 2 else label[None] if i % 3 == 0 else label)
+    expected = [[(label == c).sum().item() / label.numel() for label in labels
+                 if (label == c).any()] for c in range(len(CLASSES))]
+    for got, want in zip(acc.fractions(), expected):
+        np.testing.assert_allclose(got, want)
+    stats = acc.compute()
+    batch = class_size_stats(expected)
+    for name in ('alpha', 'delta', 'gamma'):
+        np.testing.assert_allclose(getattr(stats, name), batch[name])
+    assert stats.class_images == [len(f) for f in expected] and stats.class_images[3] == 0
+    assert stats.num_images == len(labels) and stats.dataset == 'toy'
+    # the converters' label_stats.json content gives the same statistics
+    label_stats = dict(dataset='toy', classes=list(CLASSES), ignore_index=255, images={
+        f'{i}.png': dict(height=10, width=12,
+                         pixels=[(label == c).sum().item() for c in range(len(CLASSES))])
+        for i, label in enumerate(labels)})
+    assert ClassSizeAccumulator.from_label_stats(label_stats).compute() == stats
+    with pytest.raises(ValueError, match=r'\(H, W\)'):
+        acc.update(torch.zeros(2, 3, 4))
+
+
+def test_stats_save_load_and_validation(tmp_path):
+    acc = ClassSizeAccumulator(CLASSES, dataset='toy')
+    for label in random_labels():
+        acc.update(label)
+    stats = acc.compute()
+    path = str(tmp_path / 'class_stats.json')
+    stats.save(path)
+    loaded = ClassSizeStats.load(path, classes=CLASSES)
+    assert loaded == stats and loaded.num_classes == 4
+    assert torch.allclose(loaded.tensors()['delta'], torch.tensor(stats.delta))
+    with pytest.raises(ValueError, match=r"classes \['road'.*'bus'\].*\['road', 'truck'\]"):
+        ClassSizeStats.load(path, classes=['road', 'truck'])
+
+    def corrupt(**changes):
+        content = json.load(open(path))
+        content.update(changes)
+        bad = str(tmp_path / 'bad.json')
+        json.dump(content, open(bad, 'w'))
+        return bad
+
+    with pytest.raises(ValueError, match=r"class 'road': alpha .*0\.9 exceeds gamma .*0\.5"):
+        ClassSizeStats.load(corrupt(alpha=[0.9, 0, 0, 0], gamma=[0.5, 1, 1, 1]))
+    with pytest.raises(ValueError, match=r"delta of class 'car' must be in \[0, 1\], got 1\.2"):
+        ClassSizeStats.load(corrupt(delta=[0.1, 1.2, 0.1, 0.0]))
+    with pytest.raises(ValueError, match='gamma has 3 values for 4 classes'):
+        ClassSizeStats.load(corrupt(gamma=[1, 1, 1]))
+    with pytest.raises(ValueError, match='num_classes 5'):
+        ClassSizeStats.load(corrupt(num_classes=5))
+    with pytest.raises(ValueError, match='not a class-size statistics file'):
+        ClassSizeStats.load(corrupt(format='label_stats'))
+
+
+# ---------------------------------------------------------------- constrained MIL
+def peaked_log_probs(n=3, c=5, h=12, w=16, scale=3.0, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.log_softmax(torch.randn(n, c, h, w, generator=g) * scale, dim=1)
+
+
+def kl_q_p(log_q, log_p):
+    """Mean over pixels of KL(Q ‖ P)."""
+    return (log_q.exp() * (log_q - log_p)).sum(1).mean()
+
+
+def test_solver_meets_upper_bounds_and_lower_bounds_up_to_slack():
+    log_p = peaked_log_probs()
+    frac_p = log_p.exp().mean(dim=(2, 3))
+    lower = torch.tensor([0.30, 0.25, 0.0, 0.05, 0.0])
+    upper = torch.tensor([0.40, 0.30, 0.05, 1.0, 0.10])
+    on = torch.ones(3, 5, dtype=torch.bool)
+    on[1, 4] = False  # unconstrained class of one image
+    tol = 1e-4
+    sol = solve_latent_distribution(log_p, lower, upper, on, slack_weight=3.0, tol=tol)
+    assert sol.residual <= tol and sol.num_iters < 100
+    q = sol.log_q.exp()
+    assert torch.allclose(q.sum(1), torch.ones(3, 12, 16), atol=1e-5)
+    assert torch.allclose(sol.fractions, q.mean(dim=(2, 3)), atol=1e-6)
+    assert (sol.fractions[on] <= upper.expand(3, 5)[on] + tol).all()
+    met = sol.fractions >= lower - tol
+    at_slack = sol.lambda_lower >= 3.0 - 1e-6
+    assert (met | at_slack)[on].all()
+    assert ((sol.lambda_upper > 1e-3) <= ((sol.fractions - upper).abs() < 1e-3)).all()
+    assert (sol.lambda_lower[~on] == 0).all() and (sol.lambda_upper[~on] == 0).all()
+    assert not torch.allclose(sol.fractions, frac_p, atol=1e-2)  # the bounds did bind
+
+
+def test_feasible_prediction_is_its_own_latent_distribution():
+    logits = peaked_log_probs(scale=1.0).clone().requires_grad_(True)
+    frac = torch.softmax(logits, 1).mean(dim=(2, 3))
+    lower, upper = frac.min(0).values - 0.02, frac.max(0).values + 0.02
+    sol = solve_latent_distribution(torch.log_softmax(logits, 1), lower, upper,
+                                    torch.ones(3, 5, dtype=torch.bool))
+    assert sol.num_iters == 0
+    assert kl_q_p(sol.log_q, torch.log_softmax(logits, 1)).item() == pytest.approx(0, abs=1e-7)
+    alpha = torch.zeros(5)
+    loss = constrained_mil_loss(logits, alpha, lower, upper)
+    probs = torch.softmax(logits, 1)
+    entropy = -(probs * torch.log_softmax(logits, 1)).sum(1).mean()
+    assert loss.item() == pytest.approx(entropy.item(), rel=1e-5)
+    loss.backward()
+    assert logits.grad.abs().max().item() < 1e-6
+
+
+def test_infeasible_constraints_give_finite_loss():
+    logits = (peaked_log_probs(scale=8.0) * 1.0).requires_grad_(True)
+    alpha = torch.zeros(5)
+    lower = torch.full((5, ), 0.4)  # sums to 2 > 1: relaxed through the slack
+    upper = torch.full((5, ), 0.9)
+    loss = constrained_mil_loss(logits, alpha, lower, upper, slack_weight=2.0)
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(logits.grad).all()
+    sol = solve_latent_distribution(torch.log_softmax(logits.detach(), 1), lower, upper,
+                                    torch.ones(3, 5, dtype=torch.bool), slack_weight=2.0)
+    assert (sol.lambda_lower == 2.0).all()
+    # upper bounds that cannot all hold (sum 0.5 < 1) only grow the dual variables
+    sol = solve_latent_distribution(torch.log_softmax(logits.detach(), 1), torch.zeros(5),
+                                    torch.full((5, ), 0.1), torch.ones(3, 5, dtype=torch.bool),
+                                    num_iters=50)
+    assert torch.isfinite(sol.log_q).all() and torch.isfinite(sol.lambda_upper).all()
+    assert torch.allclose(sol.log_q.exp().sum(1), torch.ones(3, 12, 16), atol=1e-5)
+
+
+def test_large_classes_get_scaled_gradients():
+    logits = peaked_log_probs(scale=2.0)
+    alpha = torch.tensor([0.3, 0.05, 0.0, 0.2, 0.0])  # classes 0 and 3 are large
+    delta = torch.tensor([0.5, 0.3, 0.0, 0.0, 0.0])
+    gamma = torch.tensor([0.6, 0.4, 1.0, 0.05, 1.0])
+    grads = []
+    for grad_scale in (1.0, 0.1):
+        x = logits.clone().requires_grad_(True)
+        constrained_mil_loss(x, alpha, delta, gamma, large_class_grad_scale=grad_scale).backward()
+        grads.append(x.grad)
+    plain, scaled = grads
+    assert plain.abs().sum() > 0
+    assert torch.allclose(scaled[:, [0, 3]], 0.1 * plain[:, [0, 3]], atol=1e-8)
+    assert torch.equal(scaled[:, [1, 2, 4]], plain[:, [1, 2, 4]])
+
+
+def test_presence_threshold_selects_constrained_classes():
+    logits = torch.zeros(1, 2, 8, 8)
+    logits[:, 1] = -6.9  # class 1 fraction ~ 0.001
+    delta, gamma = torch.tensor([0.0, 0.3]), torch.tensor([1.0, 0.5])
+    for alpha1, present in ((0.05, False), (0.005, True)):
+        x = logits.clone().requires_grad_(True)
+        constrained_mil_loss(x, torch.tensor([0.0, alpha1]), delta, gamma).backward()
+        grad = x.grad.abs().max().item()  # (P - Q) / pixels: Q_1 raised up to e^2 P_1
+        assert grad > 5e-5 if present else grad < 1e-8
+
+
+def test_masked_pixels_are_ignored():
+    logits = peaked_log_probs(n=2, scale=2.0)
+    alpha = torch.zeros(5)
+    delta = torch.tensor([0.3, 0.0, 0.0, 0.0, 0.0])
+    gamma = torch.tensor([1.0, 0.1, 1.0, 1.0, 1.0])
+    padded = torch.cat([logits, torch.randn(2, 5, 12, 6) * 20], dim=3).requires_grad_(True)
+    mask = torch.zeros(2, 12, 22, dtype=torch.bool)
+    mask[..., :16] = True
+    crop = logits.clone().requires_grad_(True)
+    loss_pad = constrained_mil_loss(padded, alpha, delta, gamma, mask=mask)
+    loss_crop = constrained_mil_loss(crop, alpha, delta, gamma)
+    assert loss_pad.item() == pytest.approx(loss_crop.item(), rel=1e-5)
+    (loss_pad + loss_crop).backward()
+    assert padded.grad[..., 16:].abs().max() == 0
+    assert torch.allclose(padded.grad[..., :16], crop.grad, atol=1e-7)
+    with pytest.raises(ValueError, match=r'mask must have shape \(2, 12, 22\)'):
+        constrained_mil_loss(padded, alpha, delta, gamma, mask=mask[:, :, :16])
+
+
+def test_constrained_mil_module():
+    loss = MODELS.build(dict(type='ConstrainedMILLoss', alpha=[0.0] * 5, delta=[0.1] * 5,
+                             gamma=[0.5] * 5, loss_weight=0.5))
+    assert isinstance(loss, ConstrainedMILLoss) and loss.loss_name == 'loss_cmil'
+    logits = peaked_log_probs()
+    expected = constrained_mil_loss(logits, torch.zeros(5), torch.full((5, ), 0.1),
+                                    torch.full((5, ), 0.5))
+    assert loss(logits).item() == pytest.approx(0.5 * expected.item())
+    with pytest.raises(ValueError, match=r'gamma\[2\] must be in \[0, 1\], got 1\.5'):
+        ConstrainedMILLoss([0.0] * 3, [0.1] * 3, [1.0, 1.0, 1.5])
+    with pytest.raises(ValueError, match='loss_name'):
+        ConstrainedMILLoss([0.0], [0.1], [1.0], loss_name='cmil')
+    with pytest.raises(ValueError, match=r'delta must have shape \(5,\)'):
+        constrained_mil_loss(logits, torch.zeros(5), torch.zeros(4), torch.ones(5))
+
+
+# ---------------------------------------------------------------- global feature alignment
+def ga_cfg(**kwargs):
+    return dict(ga=dict(type='GlobalFeatureAlignment', in_channels=64, loss_weight=1.0,
+                        discriminator=dict(type='FeatureDiscriminator', channels=(16, 16)),
+                        **kwargs))
+
+
+def test_feature_discriminator_keeps_resolution():
+    x = torch.randn(2, 8, 5, 7)
+    for kernel_size, act in ((1, 'leaky_relu'), (3, 'relu')):
+        disc = FeatureDiscriminator(8, channels=(4, ), kernel_size=kernel_size, act=act)
+        assert disc(x).shape == (2, 1, 5, 7)
+    with pytest.raises(ValueError, match='kernel_size .* got 5'):
+        FeatureDiscriminator(8, kernel_size=5)
+    with pytest.raises(ValueError, match=r'in_channels=8\) got features of shape \(2, 4, 5, 7\)'):
+        FeatureDiscriminator(8)(torch.randn(2, 4, 5, 7))
+
+
+def test_global_alignment_loss_is_domain_confusion():
+    ga = GlobalFeatureAlignment(num_classes=4, in_channels=8, loss_weight=0.5)
+    zero = {'features': torch.zeros(2, 1, 3, 3)}
+    assert ga.adversarial_losses(zero)['loss_confusion_tgt'].item() == pytest.approx(
+        0.5 * math.log(2))
+    # symmetric in the classifier's logit and minimal at 0: not an inverted-label loss
+    pos, neg = ({'features': torch.full((2, 1, 3, 3), v)} for v in (3.0, -3.0))
+    assert ga.adversarial_losses(pos, is_source=True)['loss_confusion_src'].item() == \
+        pytest.approx(ga.adversarial_losses(neg)['loss_confusion_tgt'].item())
+    assert ga.adversarial_losses(pos)['loss_confusion_tgt'] > 0.5 * math.log(2)
+    assert torch.equal(ga.adversarial_losses(pos)['loss_confusion_tgt'],
+                       0.5 * domain_confusion_loss(pos['features']))
+    d_src = ga.discriminator_losses(pos, True)['loss_d']
+    assert d_src.item() == pytest.approx(0.5 * F.softplus(torch.tensor(-3.0)).item())
+
+
+def test_global_alignment_validates_features():
+    ga = GlobalFeatureAlignment(num_classes=4, in_channels=64, in_index=2)
+    feats = (torch.zeros(1, 16, 4, 4), torch.zeros(1, 32, 4, 4), torch.zeros(1, 64, 4, 4))
+    with pytest.raises(ValueError, match=r'in_channels=64\): feature level 2 has shape'):
+        ga(dict(features=feats[:2] + (torch.zeros(1, 48, 4, 4), )), [], 'target')
+    with pytest.raises(IndexError, match='in_index=2 is out of range for 2'):
+        ga(dict(features=feats[:2]), [], 'target')
+    assert ga(dict(features=feats), [], 'source')[1]['features'] is feats[2]
+
+
+def test_global_alignment_train_step(message_hub_iter):
+    model = build(ga_cfg(), warmup_iters=2)
+    optim = wrappers(model)
+    disc = unwrap(model.discriminators)['ga']['features']
+    disc.layers[-1].weight.data.zero_()
+    disc.layers[-1].bias.data.zero_()  # the classifier outputs 0 everywhere
+
+    before = snapshot(model.discriminators)
+    message_hub_iter(1)
+    log_vars = model.train_step(uda_batch(), optim)
+    assert not changed(before, model.discriminators)
+    assert not any(k.startswith(('adv.', 'disc.')) for k in log_vars)
+
+    seg_before = snapshot(model.segmentor)
+    message_hub_iter(2)
+    log_vars = model.train_step(uda_batch(seed=3), optim)
+    for key in ('adv.ga.loss_confusion_tgt', 'disc.src.ga.loss_d', 'disc.tgt.ga.loss_d'):
+        assert key in log_vars, sorted(log_vars)
+    assert log_vars['adv.ga.loss_confusion_tgt'].item() == pytest.approx(math.log(2), abs=1e-6)
+    assert log_vars['disc.src.ga.loss_d'].item() == pytest.approx(0.5 * math.log(2), abs=1e-6)
+    assert changed(before, model.discriminators)
+    assert changed(seg_before, model.segmentor)
+
+
+def test_confusion_gradient_reaches_the_backbone():
+    model = build(ga_cfg(), warmup_iters=0)
+    gen = unwrap(model.generator)
+    tgt = model.data_preprocessor(uda_batch()['target'], True)
+    _, reps = gen(tgt['inputs'], tgt['data_samples'], 'target')
+    preds = model.discriminators(reps)
+    gen.adaptations['ga'].adversarial_losses(preds['ga'])['loss_confusion_tgt'].backward()
+    last_stage = gen.segmentor.backbone.layer4
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in last_stage.parameters())
+    assert all(p.grad is None for p in gen.segmentor.decode_head.parameters())
