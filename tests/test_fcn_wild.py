@@ -297,9 +297,16 @@ def test_global_alignment_train_step(message_hub_iter):
     seg_before = snapshot(model.segmentor)
     message_hub_iter(2)
     log_vars = model.train_step(uda_batch(seed=3), optim)
-    for key in ('adv.ga.loss_confusion_tgt', 'disc.src.ga.loss_d', 'disc.tgt.ga.loss_d'):
+    for key in ('adv.ga.loss_confusion_src', 'adv.ga.loss_confusion_tgt', 'disc.src.ga.loss_d',
+                'disc.tgt.ga.loss_d'):
         assert key in log_vars, sorted(log_vars)
+    # confusion on the instances of both domains, the source part inside the source step
+    assert log_vars['adv.ga.loss_confusion_src'].item() == pytest.approx(math.log(2), abs=1e-6)
     assert log_vars['adv.ga.loss_confusion_tgt'].item() == pytest.approx(math.log(2), abs=1e-6)
+    assert log_vars['src.loss'].item() == pytest.approx(
+        sum(v.item() for k, v in log_vars.items()
+            if k.startswith('src.') and 'loss' in k and k != 'src.loss')
+        + log_vars['adv.ga.loss_confusion_src'].item(), rel=1e-5)
     assert log_vars['disc.src.ga.loss_d'].item() == pytest.approx(0.5 * math.log(2), abs=1e-6)
     assert changed(before, model.discriminators)
     assert changed(seg_before, model.segmentor)

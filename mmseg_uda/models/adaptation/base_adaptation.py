@@ -27,7 +27,8 @@ class BaseAdaptation(BaseModule):
 
     1. :meth:`forward` on source outputs (generator step) -> source losses, representations;
     2. after warm-up, :meth:`forward` on target outputs -> target losses, representations, and
-       :meth:`adversarial_losses` of the target representations under the frozen discriminator;
+       :meth:`adversarial_losses` of the target representations under the frozen discriminator
+       (and of the source representations, in step 1, if ``adversarial_on_source``);
     3. after warm-up, :meth:`discriminator_losses` on detached source and target representations.
 
     Args:
@@ -36,6 +37,9 @@ class BaseAdaptation(BaseModule):
 
     #: Segmentor outputs this adaptation reads; checked against the segmentor at build time.
     required_outputs: Tuple[str, ...] = ('logits', )
+    #: Whether the generator step also asks for adversarial losses of the *source*
+    #: representations (e.g. domain confusion on both domains, Hoffman et al. 2016).
+    adversarial_on_source: bool = False
 
     def build_discriminator(self) -> Optional[nn.Module]:
         """The discriminator of this adaptation, or None if it has none.
@@ -61,9 +65,10 @@ class BaseAdaptation(BaseModule):
         """
         raise NotImplementedError
 
-    def adversarial_losses(self, preds: Tensors) -> Tensors:
-        """Generator-side losses of target representations, given the frozen discriminator's
-        logits ``preds`` on them."""
+    def adversarial_losses(self, preds: Tensors, is_source: bool = False) -> Tensors:
+        """Generator-side losses of one domain's representations, given the frozen
+        discriminator's logits ``preds`` on them. Called for the target after warm-up, and for
+        the source too when ``adversarial_on_source`` is set."""
         return {}
 
     def discriminator_losses(self, preds: Tensors, is_source: bool) -> Tensors:

@@ -26,9 +26,8 @@ class GlobalFeatureAlignment(BaseAdaptation):
     rather than towards the inverted label (no gradient reversal), on the instances of both
     domains.
 
-    :meth:`adversarial_losses` returns the confusion loss of the domain it is given;
-    ``UDASegmentor`` currently calls it for the target representations only, so the source
-    term needs the segmentor to pass source predictions too (``is_source=True``).
+    ``adversarial_on_source`` is set, so ``UDASegmentor`` adds the source instances' confusion
+    loss to the source step and the target instances' to the target step.
 
     Args:
         num_classes (int): Number of classes (filled in by the UDA segmentor; unused).
@@ -41,6 +40,7 @@ class GlobalFeatureAlignment(BaseAdaptation):
     """
 
     required_outputs = ('features', )
+    adversarial_on_source = True
 
     def __init__(self, num_classes: int, in_channels: int, in_index: int = -1,
                  loss_weight: float = 1.0, gan_type: str = 'bce',

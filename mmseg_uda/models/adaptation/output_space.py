@@ -94,7 +94,7 @@ class OutputSpaceAdaptation(BaseAdaptation):
             reps[level] = F.softmax(logits, dim=1)
         return {}, reps
 
-    def adversarial_losses(self, preds: Tensors) -> Tensors:
+    def adversarial_losses(self, preds: Tensors, is_source: bool = False) -> Tensors:
         """λadv · L_adv(D(P_t), source) per level."""
         return {
             f'loss_adv_{level}':

@@ -184,7 +184,7 @@ class PatchAlignment(BaseAdaptation):
                 mode_logits, targets, self.ignore_index)
         return losses, {REPRESENTATION: F.softmax(mode_logits, dim=1)}
 
-    def adversarial_losses(self, preds: Tensors) -> Tensors:
+    def adversarial_losses(self, preds: Tensors, is_source: bool = False) -> Tensors:
         """λadv · L_adv(D(F_t), source)."""
         return {
             'loss_adv':

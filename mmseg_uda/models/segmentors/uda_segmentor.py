@@ -248,7 +248,11 @@ class UDASegmentor(BaseModel):
         with seg_wrapper.optim_context(self.generator):
             src_losses, src_reps = self.generator(src['inputs'], src['data_samples'], 'source',
                                                   run_adaptations=adapt)
-        loss_src, src_log = self.parse_losses(add_prefix(src_losses, 'src'))
+            losses = add_prefix(src_losses, 'src')
+            if adapt:
+                losses.update(add_prefix(self._adversarial_losses(src_reps, is_source=True),
+                                         'adv'))
+        loss_src, src_log = self.parse_losses(losses)
         finite = self._backward_if_finite(seg_wrapper, loss_src)
         log_vars.update(src_log)
         log_vars['src.loss'] = log_vars.pop('loss')
@@ -258,13 +262,9 @@ class UDASegmentor(BaseModel):
             with seg_wrapper.optim_context(self.generator):
                 tgt_losses, tgt_reps = self.generator(tgt['inputs'], tgt['data_samples'],
                                                       'target')
-                preds = unwrap(self.discriminators)(tgt_reps)
-                adv_losses = {}
-                for name, pred in preds.items():
-                    adaptation = unwrap(self.generator).adaptations[name]
-                    adv_losses.update(add_prefix(adaptation.adversarial_losses(pred), name))
-            losses = add_prefix(tgt_losses, 'tgt')
-            losses.update(add_prefix(adv_losses, 'adv'))
+                losses = add_prefix(tgt_losses, 'tgt')
+                losses.update(add_prefix(self._adversarial_losses(tgt_reps, is_source=False),
+                                         'adv'))
             loss_tgt, tgt_log = self.parse_losses(losses)
             finite = self._backward_if_finite(seg_wrapper, loss_tgt)
             tgt_log.pop('loss')
@@ -298,6 +298,25 @@ class UDASegmentor(BaseModel):
             log_vars.update(disc_log)
         log_vars['nonfinite_steps'] = torch.tensor(float(self._nonfinite_steps))
         return log_vars
+
+    def _adversarial_losses(self, reps: Dict[str, Tensors], is_source: bool) -> Tensors:
+        """Generator-side adversarial losses under the frozen discriminators.
+
+        The discriminators are called around their DDP wrapper: their parameters are frozen in
+        this step, so nothing of theirs needs synchronising. On the source, only adaptations
+        with ``adversarial_on_source`` take part.
+        """
+        bank = unwrap(self.discriminators)
+        adaptations = unwrap(self.generator).adaptations
+        losses: Tensors = {}
+        for name in bank:
+            adaptation = adaptations[name]
+            if is_source and not adaptation.adversarial_on_source:
+                continue
+            preds = bank[name](reps[name])
+            losses.update(add_prefix(adaptation.adversarial_losses(preds, is_source=is_source),
+                                     name))
+        return losses
 
     def _split_wrappers(
         self, optim_wrapper: Union[OptimWrapper, OptimWrapperDict]
