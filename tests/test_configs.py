@@ -8,6 +8,7 @@ from mmengine.config import Config
 from mmengine.logging import MessageHub
 
 from mmseg.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS
+from mmseg_uda.label_stats import save_patch_modes
 from tests.conftest import REPO, make_batch, output_space_cfg, tiny_model_cfg
 
 CONFIGS = sorted(
@@ -24,12 +25,27 @@ def _drop_pretrained(cfg):
             _drop_pretrained(v)
 
 
+def _write_patch_modes(cfg, folder):
+    """Point every PatchAlignment's modes_file at a random modes file of matching geometry."""
+    num_classes = cfg.model.segmentor.decode_head.num_classes
+    for name, ad in (cfg.model.get('adaptations') or {}).items():
+        if ad.get('type') != 'PatchAlignment':
+            continue
+        grid = ad.get('grid', (2, 2))
+        k = ad.get('num_modes', 50)
+        path = str(folder / f'{name}_modes.pth')
+        save_patch_modes(path, torch.rand(k, grid[0] * grid[1] * num_classes),
+                         [f'c{i}' for i in range(num_classes)], ad.patch_size, grid, 'test', 0)
+        ad.modes_file = path
+
+
 @pytest.mark.parametrize('path', CONFIGS)
-def test_config_builds(path):
+def test_config_builds(path, tmp_path):
     cfg = Config.fromfile(osp.join(REPO, path))
     assert cfg.model.type == 'UDASegmentor'
     assert cfg.train_dataloader and cfg.val_dataloader and cfg.optim_wrapper
     _drop_pretrained(cfg.model)
+    _write_patch_modes(cfg, tmp_path)
     model = MODELS.build(cfg.model)
     val = cfg.val_dataloader.dataset
     classes = val.get('metainfo', {}).get('classes') or DATASETS.get(val.type).METAINFO['classes']

@@ -1,0 +1,33 @@
+# Patch-level alignment on real data, CamVid day -> dusk, on CPU: the model, data, schedule and
+# warm-up (200 iterations) of configs/output_space/camvid_day2dusk_tiny.py with PatchAlignment
+# (K = 50, λd 0.01, λadv 0.0005, FCDiscriminator) instead of the output-space discriminator.
+# Patch size 16 (our choice, scaled to the 240x180 frames): with the output stride 8, each
+# 16x16 patch is 2x2 logit cells and each descriptor cell one logit cell; 11x15 patches per
+# frame (the bottom 4 rows cropped).
+#
+# Modes file (K-means over the 406 labelled day frames):
+#   python tools/build_patch_modes.py configs/patch_align/camvid_day2dusk_tiny.py \
+#       --out work_dirs/patch_modes/camvid_day2dusk_k50.pth
+_base_ = [
+    '../_base_/models/resnet18_tiny_deeplabv2.py',
+    '../_base_/datasets/camvid_day_to_dusk.py',
+    '../_base_/schedules/demo_cpu.py',
+    '../_base_/default_runtime.py',
+]
+modes_file = 'work_dirs/patch_modes/camvid_day2dusk_k50.pth'
+model = dict(
+    warmup_iters=200,
+    segmentor=dict(decode_head=dict(num_classes=11), auxiliary_head=dict(num_classes=11)),
+    adaptations=dict(
+        patch=dict(
+            type='PatchAlignment',
+            modes_file=modes_file,
+            patch_size=16,
+            grid=(2, 2),
+            num_modes=50,
+            loss_weight_cluster=0.01,
+            loss_weight_adv=0.0005,
+            gan_type='bce',
+            discriminator=dict(type='FCDiscriminator'),
+        )),
+)

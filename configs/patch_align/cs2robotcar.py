@@ -1,0 +1,31 @@
+# Patch-level alignment, Cityscapes -> Oxford RobotCar (rain), 9 classes (Tsai et al. ICCV 2019:
+# 72.0 mIoU; Ou 69.5): DeepLabV2 ResNet-101 with 9 outputs trained on Cityscapes labels mapped
+# to the RobotCar classes (configs/_base_/datasets/cityscapes_to_robotcar.py), otherwise as
+# gta2cs.py. Patch size 32 as in gta2cs.py: 16x32 patches per 1024x512 source input.
+#
+# Modes file (K-means over the Cityscapes training label maps, 9 RobotCar classes):
+#   python tools/build_patch_modes.py configs/patch_align/cs2robotcar.py \
+#       --out work_dirs/patch_modes/cs2robotcar_k50.pth
+_base_ = [
+    '../_base_/models/deeplabv2_r101.py',
+    '../_base_/datasets/cityscapes_to_robotcar.py',
+    '../_base_/schedules/adaptsegnet_150k.py',
+    '../_base_/default_runtime.py',
+]
+modes_file = 'work_dirs/patch_modes/cs2robotcar_k50.pth'
+model = dict(
+    warmup_iters=10000,
+    segmentor=dict(decode_head=dict(num_classes=9), auxiliary_head=None),
+    adaptations=dict(
+        patch=dict(
+            type='PatchAlignment',
+            modes_file=modes_file,
+            patch_size=32,
+            grid=(2, 2),
+            num_modes=50,
+            loss_weight_cluster=0.01,
+            loss_weight_adv=0.0005,
+            gan_type='bce',
+            discriminator=dict(type='FCDiscriminator'),
+        )),
+)

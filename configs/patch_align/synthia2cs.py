@@ -1,0 +1,32 @@
+# Patch-level alignment, SYNTHIA -> Cityscapes (Tsai et al. ICCV 2019: 37.0 mIoU over 16
+# classes; no adaptation 33.5): gta2cs.py with SYNTHIA (1280x760) as source. The model keeps the
+# 19 Cityscapes outputs (the modes' histograms too; terrain/truck/train never occur in SYNTHIA);
+# evaluation: mIoU, mIoU16 and mIoU13 (configs/_base_/datasets/synthia_to_cityscapes.py).
+# Patch size 32 as in gta2cs.py: 23x40 patches per 1280x760 input (the bottom 24 rows cropped).
+#
+# Modes file (K-means over the SYNTHIA training label maps):
+#   python tools/build_patch_modes.py configs/patch_align/synthia2cs.py \
+#       --out work_dirs/patch_modes/synthia2cs_k50.pth
+_base_ = [
+    '../_base_/models/deeplabv2_r101.py',
+    '../_base_/datasets/synthia_to_cityscapes.py',
+    '../_base_/schedules/adaptsegnet_150k.py',
+    '../_base_/default_runtime.py',
+]
+modes_file = 'work_dirs/patch_modes/synthia2cs_k50.pth'
+model = dict(
+    warmup_iters=10000,
+    segmentor=dict(auxiliary_head=None),
+    adaptations=dict(
+        patch=dict(
+            type='PatchAlignment',
+            modes_file=modes_file,
+            patch_size=32,
+            grid=(2, 2),
+            num_modes=50,
+            loss_weight_cluster=0.01,
+            loss_weight_adv=0.0005,
+            gan_type='bce',
+            discriminator=dict(type='FCDiscriminator'),
+        )),
+)

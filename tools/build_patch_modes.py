@@ -1,0 +1,230 @@
+"""Build the patch-modes file of patch-level alignment (Tsai et al., ICCV 2019, Sec. 3.2).
+
+    python tools/build_patch_modes.py CONFIG --out work_dirs/patch_modes/NAME.pth \
+        [--patch-size 32] [--k 50] [--max-patches N] [--batch-size 8] [--num-workers 2] \
+        [--seed 0] [--cfg-options k=v ...]
+
+Builds the SOURCE training dataset of CONFIG (``train_dataloader.dataset.source`` of a
+``UDADataset``, else ``train_dataloader.dataset``) with its own pipeline and reads the label maps
+that pipeline produces (``data_samples.gt_sem_seg``): the geometric transforms of training
+(resize, crop, flip) apply, so the patches have the geometry they have in training. Every label
+map is described by :func:`mmseg_uda.label_stats.patch_histograms` (the function training uses
+for Γ(Ys)); the descriptors of the valid (not all-ignore) patches are streamed into
+scikit-learn's ``MiniBatchKMeans(n_clusters=K, random_state=seed).partial_fit``, one call per
+batch, so memory stays bounded whatever the dataset size. The centres are written with
+:func:`mmseg_uda.label_stats.save_patch_modes`.
+
+Patch size, grid, K and ignore index default to the config's ``PatchAlignment`` adaptation
+(``--patch-size`` / ``--k`` override them, e.g. for configs without one). The summary reports the
+number of patches, the mode sizes (min/median/max) and the inertia; both are streaming figures:
+each batch is counted against the centres right after its own ``partial_fit`` update.
+"""
+import argparse
+import os
+import os.path as osp
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import numpy as np
+import torch
+from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.dataset import pseudo_collate
+from mmengine.registry import init_default_scope
+from mmengine.utils import ProgressBar
+from sklearn.cluster import MiniBatchKMeans
+from torch.utils.data import DataLoader
+
+import mmseg_uda  # noqa: F401  (registers mmseg_uda's datasets and models)
+from mmseg.registry import DATASETS
+from mmseg_uda.label_stats import patch_histograms, save_patch_modes, to_pair
+
+#: The first K-means batch (initialisation) holds at least this many patches per mode.
+INIT_PATCHES_PER_MODE = 10
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description='Build the patch-modes file (K-means over '
+                                     'source label-map patch histograms)')
+    parser.add_argument('config', help='config whose source training set provides the labels')
+    parser.add_argument('--out', required=True, help='output modes file (.pth)')
+    parser.add_argument('--patch-size', type=int, nargs='+',
+                        help='patch size (h w, or one value for both); default: the config\'s '
+                        'PatchAlignment patch_size')
+    parser.add_argument('--k', type=int, help='number of modes; default: the config\'s '
+                        'PatchAlignment num_modes, else 50')
+    parser.add_argument('--max-patches', type=int,
+                        help='stop after this many valid patches (default: the whole dataset)')
+    parser.add_argument('--batch-size', type=int, default=8, help='label maps per K-means batch')
+    parser.add_argument('--num-workers', type=int, default=2, help='dataloader workers')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the K-means and of the shuffled image order')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value pairs')
+    args = parser.parse_args(argv)
+    for name in ('k', 'max_patches', 'batch_size'):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise ValueError(f'--{name.replace("_", "-")} must be >= 1, got {value}')
+    if args.num_workers < 0:
+        raise ValueError(f'--num-workers must be >= 0, got {args.num_workers}')
+    return args
+
+
+def patch_alignment_cfg(cfg: Config) -> Optional[ConfigDict]:
+    """The config's ``PatchAlignment`` adaptation, None when it has none.
+
+    Raises:
+        ValueError: when several PatchAlignment adaptations disagree on the patch geometry.
+    """
+    adaptations = cfg.model.get('adaptations') or {}
+    found = [(name, ad) for name, ad in adaptations.items()
+             if isinstance(ad, dict) and ad.get('type') == 'PatchAlignment']
+    geometry = {(str(ad.get('patch_size')), str(ad.get('grid', (2, 2))), ad.get('num_modes', 50))
+                for _, ad in found}
+    if len(geometry) > 1:
+        raise ValueError('model.adaptations has several PatchAlignment entries with different '
+                         f'patch_size/grid/num_modes: {[name for name, _ in found]}')
+    return found[0][1] if found else None
+
+
+def source_dataset_cfg(cfg: Config) -> ConfigDict:
+    """``train_dataloader.dataset.source`` of a UDADataset, else ``train_dataloader.dataset``."""
+    dataset = cfg.train_dataloader.dataset
+    if dataset.get('type') == 'UDADataset':
+        return dataset.source
+    return dataset
+
+
+def label_batches(loader: DataLoader) -> Iterator[List[torch.Tensor]]:
+    """The (H, W) label maps of each collated batch (``data_samples[i].gt_sem_seg``)."""
+    for batch in loader:
+        labels = []
+        for i, sample in enumerate(batch['data_samples']):
+            if 'gt_sem_seg' not in sample:
+                raise KeyError(f'data_samples[{i}] of the source dataset has no gt_sem_seg: its '
+                               'pipeline needs LoadAnnotations')
+            labels.append(sample.gt_sem_seg.data[0])
+        yield labels
+
+
+def descriptors(labels: List[torch.Tensor], patch_size: Tuple[int, int], num_classes: int,
+                ignore_index: int, grid: Tuple[int, int]) -> np.ndarray:
+    """Descriptors (n, D) float32 of the valid patches of label maps of any sizes."""
+    rows = []
+    for label in labels:
+        hist, valid = patch_histograms(label, patch_size, num_classes, ignore_index, grid)
+        rows.append(hist[valid])
+    return torch.cat(rows).numpy()
+
+
+def fit_modes(batches: Iterator[List[torch.Tensor]], k: int, patch_size: Tuple[int, int],
+              num_classes: int, ignore_index: int, grid: Tuple[int, int], seed: int,
+              max_patches: Optional[int] = None,
+              progress: Optional[ProgressBar] = None) -> Tuple[np.ndarray, Dict[str, Any]]:
+    """Mini-batch K-means over the streamed patch descriptors.
+
+    The first ``partial_fit`` (k-means++ initialisation) gets at least ``INIT_PATCHES_PER_MODE *
+    K`` descriptors (or all of them when the data have fewer), buffered over batches; afterwards
+    each batch is fitted as it arrives and dropped, so memory does not grow with the dataset.
+
+    Returns:
+        tuple[ndarray, dict]: The centres (K, D) and the summary: ``patches`` (valid patches
+        used), ``images``, ``sizes`` (patches per mode) and ``inertia`` (streaming: each batch
+        against the centres after its own update).
+
+    Raises:
+        ValueError: when the data hold fewer valid patches than K.
+    """
+    kmeans = MiniBatchKMeans(n_clusters=k, random_state=seed)
+    sizes = np.zeros(k, dtype=np.int64)
+    inertia, patches, images = 0.0, 0, 0
+    pending: List[np.ndarray] = []
+    pending_rows = 0
+
+    def fit() -> None:
+        nonlocal inertia, patches, pending, pending_rows
+        kmeans.partial_fit(np.concatenate(pending))
+        sizes[:] += np.bincount(kmeans.labels_, minlength=k)
+        inertia += float(kmeans.inertia_)
+        patches += pending_rows
+        pending, pending_rows = [], 0
+
+    for labels in batches:
+        images += len(labels)
+        feats = descriptors(labels, patch_size, num_classes, ignore_index, grid)
+        if max_patches is not None:
+            feats = feats[:max_patches - patches - pending_rows]
+        pending.append(feats)
+        pending_rows += len(feats)
+        if progress is not None:
+            for _ in labels:
+                progress.update()
+        fitted = hasattr(kmeans, 'cluster_centers_')
+        if pending_rows and (fitted or pending_rows >= INIT_PATCHES_PER_MODE * k):
+            fit()
+        if max_patches is not None and patches + pending_rows >= max_patches:
+            break
+    if pending_rows >= k:  # fewer than INIT_PATCHES_PER_MODE * K patches in all
+        fit()
+    if not hasattr(kmeans, 'cluster_centers_'):
+        raise ValueError(f'K={k} modes need at least {k} valid patches, but the source dataset '
+                         f'({images} label maps) gave {pending_rows}')
+    summary = dict(patches=patches, images=images, sizes=sizes, inertia=inertia)
+    return kmeans.cluster_centers_.astype(np.float32), summary
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Build the source dataset, fit the modes, save them and print the summary."""
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+
+    adaptation = patch_alignment_cfg(cfg)
+    if args.patch_size is not None:
+        patch_size = to_pair(args.patch_size[0] if len(args.patch_size) == 1
+                             else args.patch_size, '--patch-size')
+    elif adaptation is not None:
+        patch_size = to_pair(adaptation.patch_size, 'model.adaptations.*.patch_size')
+    else:
+        raise ValueError(f'{args.config} has no PatchAlignment adaptation in model.adaptations: '
+                         'give --patch-size')
+    grid = to_pair(adaptation.get('grid', (2, 2)) if adaptation else (2, 2), 'grid')
+    k = args.k or (adaptation.get('num_modes', 50) if adaptation else 50)
+    ignore_index = adaptation.get('ignore_index', 255) if adaptation else 255
+    num_classes = cfg.model.segmentor.decode_head.num_classes
+
+    dataset_cfg = source_dataset_cfg(cfg)
+    dataset = DATASETS.build(dataset_cfg)
+    classes = list(dataset.metainfo['classes'])
+    if len(classes) != num_classes:
+        raise ValueError(f'model.segmentor.decode_head.num_classes={num_classes} but the source '
+                         f'dataset {dataset_cfg.type} has {len(classes)} classes')
+    generator = torch.Generator().manual_seed(args.seed)
+    loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=True, generator=generator,
+                        num_workers=args.num_workers, collate_fn=pseudo_collate)
+    print(f'source dataset: {dataset_cfg.type} at {dataset_cfg.get("data_root")}, '
+          f'{len(dataset)} label maps; patch_size {patch_size}, grid {grid}, K {k}, '
+          f'{num_classes} classes')
+    progress = ProgressBar(len(dataset))
+    modes, summary = fit_modes(label_batches(loader), k, patch_size, num_classes, ignore_index,
+                               grid, args.seed, args.max_patches, progress)
+    print()
+
+    out_dir = osp.dirname(osp.abspath(args.out))
+    os.makedirs(out_dir, exist_ok=True)
+    save_patch_modes(args.out, torch.from_numpy(modes), classes, patch_size, grid,
+                     dataset=f'{dataset_cfg.type}:{dataset_cfg.get("data_root")}',
+                     seed=args.seed)
+    sizes = summary['sizes']
+    print(f'patches: {summary["patches"]} from {summary["images"]} label maps')
+    print(f'mode sizes (patches): min {sizes.min()}, median {int(np.median(sizes))}, '
+          f'max {sizes.max()}; empty modes: {int((sizes == 0).sum())}')
+    print(f'inertia (streaming): {summary["inertia"]:.4f}, '
+          f'{summary["inertia"] / summary["patches"]:.6f} per patch')
+    print(f'saved {k} modes to {args.out}')
+
+
+if __name__ == '__main__':
+    main()
