@@ -1,22 +1,20 @@
 """Per-location fully-connected discriminator of patch-level alignment."""
 from typing import Sequence
 
-import torch
-import torch.nn as nn
-from mmengine.model import BaseModule
-
 from mmseg.registry import MODELS
+from .feature_discriminator import FeatureDiscriminator
 
 
 @MODELS.register_module()
-class FCDiscriminator(BaseModule):
+class FCDiscriminator(FeatureDiscriminator):
     """Fully-connected discriminator applied at every location of a map of vectors.
 
     Tsai, Sohn, Schulter, Chandraker, "Domain Adaptation for Structured Output via
     Discriminative Patch Representations", ICCV 2019, Sec. 3.3 / 4: D sees the K-dimensional
     softmax vectors of the patch representation F and consists of three fully-connected layers
     with {256, 512, 1} outputs, each but the last followed by a leaky ReLU (slope 0.2). Applied
-    independently at every patch, the layers are 1x1 convolutions.
+    independently at every patch, the layers are 1x1 convolutions: this is
+    :class:`FeatureDiscriminator` with the paper's widths and 1x1 kernels.
 
     Args:
         in_channels (int): Length of the input vectors (K, the number of patch modes).
@@ -27,15 +25,5 @@ class FCDiscriminator(BaseModule):
 
     def __init__(self, in_channels: int, channels: Sequence[int] = (256, 512),
                  negative_slope: float = 0.2, init_cfg=None) -> None:
-        super().__init__(init_cfg=init_cfg)
-        layers = []
-        prev = in_channels
-        for width in channels:
-            layers += [nn.Conv2d(prev, width, 1), nn.LeakyReLU(negative_slope, inplace=True)]
-            prev = width
-        layers.append(nn.Conv2d(prev, 1, 1))
-        self.layers = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Domain logits (N, 1, H, W) of the vectors x (N, in_channels, H, W)."""
-        return self.layers(x)
+        super().__init__(in_channels, channels=channels, kernel_size=1, act='leaky_relu',
+                         negative_slope=negative_slope, init_cfg=init_cfg)
