@@ -115,24 +115,32 @@ def patch_histograms(label: ArrayLike, patch_size: Pair, num_classes: int,
                          f'patch_size {(ph, pw)}')
     num, height, width = label.shape
     gh, gw = patch_grid_size((height, width), (ph, pw))
-    label = label[:, :gh * ph, :gw * pw].long()
+    label = label[:, :gh * ph, :gw * pw]
     ignored = label == ignore_index
-    bad = ~ignored & ((label < 0) | (label >= num_classes))
-    if bad.any():
-        raise ValueError(f'label value {label[bad][0].item()} is neither a class id in '
-                         f'[0, {num_classes}) nor ignore_index={ignore_index}')
+    # fast path: one reduction when every value is a class id or the ignore index
+    if label.min() < 0 or label.max() >= num_classes:
+        bad = ~ignored & ((label < 0) | (label >= num_classes))
+        if bad.any():
+            raise ValueError(f'label value {label[bad][0].item()} is neither a class id in '
+                             f'[0, {num_classes}) nor ignore_index={ignore_index}')
 
     device = label.device
+    bins = num_classes + 1  # the last bin collects ignored pixels and is dropped
+    num_bins = num * gh * cells_h * gw * cells_w * bins
+    # int32 indices halve the memory traffic; int64 only when the bin count needs it
+    dtype = torch.int32 if num_bins < 2**31 else torch.int64
     rows = torch.arange(gh * ph, device=device)
     cols = torch.arange(gw * pw, device=device)
     # global cell row/column of every pixel: patch index * cells per patch + cell in the patch
     cell_row = (rows // ph) * cells_h + _cell_of_offset(ph, cells_h, device).repeat(gh)
     cell_col = (cols // pw) * cells_w + _cell_of_offset(pw, cells_w, device).repeat(gw)
-    bins = num_classes + 1  # the last bin collects ignored pixels and is dropped
-    image = torch.arange(num, device=device)
-    index = ((image[:, None, None] * (gh * cells_h) + cell_row[None, :, None]) * (gw * cells_w)
-             + cell_col[None, None, :]) * bins + label.masked_fill(ignored, num_classes)
-    counts = torch.bincount(index.flatten(), minlength=num * gh * cells_h * gw * cells_w * bins)
+    # bin offset of every pixel position (shared by all images) and of every image
+    position = ((cell_row[:, None] * (gw * cells_w) + cell_col[None, :]) * bins).to(dtype)
+    image = (torch.arange(num, device=device) * (gh * cells_h * gw * cells_w * bins)).to(dtype)
+    index = label.to(dtype, copy=True).masked_fill_(ignored, num_classes)
+    index += position
+    index += image[:, None, None]
+    counts = torch.bincount(index.flatten(), minlength=num_bins)
     counts = counts.view(num, gh, cells_h, gw, cells_w, bins)[..., :num_classes]
     counts = counts.permute(0, 1, 3, 2, 4, 5).to(torch.float32)  # N, gh, gw, ch, cw, C
     totals = counts.sum(-1, keepdim=True)
