@@ -1,7 +1,6 @@
 """The UDA segmentor: wraps any MMSeg encoder-decoder and owns the adversarial train step."""
 import logging
-import math
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, Optional, Tuple, Union
 
 import torch
 import torch.distributed as dist
@@ -9,7 +8,6 @@ import torch.nn as nn
 from mmengine.logging import MessageHub, print_log
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
-from mmengine.structures import BaseDataElement
 
 from mmseg.models.segmentors import CascadeEncoderDecoder, EncoderDecoder
 from mmseg.registry import MODELS
