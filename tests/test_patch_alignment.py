@@ -319,3 +319,25 @@ def test_combined_with_output_space_adaptation(message_hub_iter):
                 'disc.src.output.loss_d_logits', 'disc.tgt.patch.loss_d'):
         assert key in log_vars, sorted(log_vars)
     assert changed(before, model.discriminators) == set(before)
+
+
+def test_ablations_skip_the_unused_parts(message_hub_iter, monkeypatch):
+    """λadv = 0 (Ls + Ld) builds no discriminator; λd = 0 never computes Γ(Ys)."""
+    ld_only = build(dict(patch=patch_cfg(loss_weight_adv=0.0)))
+    assert 'patch' not in model_discriminators(ld_only)
+    message_hub_iter(0)
+    log_vars = ld_only.train_step(uda_batch(), wrappers(ld_only))
+    assert 'src.patch.loss_cluster' in log_vars
+    assert not any(k.startswith('adv.') or k.startswith('disc.') for k in log_vars)
+
+    adv_only = build(dict(patch=patch_cfg(loss_weight_cluster=0.0)))
+    patch = unwrap(adv_only.generator).adaptations['patch']
+    monkeypatch.setattr(patch, 'patch_targets',
+                        lambda *a: pytest.fail('Γ(Ys) computed although λd = 0'))
+    log_vars = adv_only.train_step(uda_batch(), wrappers(adv_only))
+    assert 'src.patch.loss_cluster' not in log_vars
+    assert {'adv.patch.loss_adv', 'disc.tgt.patch.loss_d'} <= set(log_vars)
+
+
+def model_discriminators(model):
+    return set(unwrap(model.discriminators))

@@ -41,6 +41,11 @@ class BaseAdaptation(BaseModule):
     #: representations (e.g. domain confusion on both domains, Hoffman et al. 2016).
     adversarial_on_source: bool = False
 
+    @property
+    def uses_target(self) -> bool:
+        """Whether this adaptation has any target-side loss (else no target pass is run for it)."""
+        return True
+
     def build_discriminator(self) -> Optional[nn.Module]:
         """The discriminator of this adaptation, or None if it has none.
 

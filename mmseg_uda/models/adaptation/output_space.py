@@ -4,6 +4,7 @@ from typing import Dict, Sequence, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.model import ModuleDict
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
@@ -13,7 +14,7 @@ from .base_adaptation import BaseAdaptation, Outputs, Tensors
 DISC_INPUT_SIZES = ('input', 'logits')
 
 
-class LevelDiscriminators(nn.ModuleDict):
+class LevelDiscriminators(ModuleDict):
     """One discriminator per output level, applied to the representation of that level."""
 
     def forward(self, reps: Tensors) -> Tensors:

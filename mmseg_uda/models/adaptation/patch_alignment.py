@@ -91,8 +91,8 @@ class PatchAlignment(BaseAdaptation):
         grid (int | tuple[int, int]): Cells per patch of the descriptor (2x2 in the paper).
         num_modes (int): K (50 in the paper).
         hidden_channels (int): Width of the head's first convolution.
-        loss_weight_cluster (float): λd (0.01 in the paper).
-        loss_weight_adv (float): λadv (0.0005 in the paper).
+        loss_weight_cluster (float): λd (0.01 in the paper); 0 skips Γ(Ys) and Ld.
+        loss_weight_adv (float): λadv (0.0005 in the paper); 0 builds no discriminator.
         gan_type (str): ``'bce'`` or ``'ls'``.
         ignore_index (int): Ignored label value (and target of invalid patches).
         discriminator (dict): Config of the discriminator; ``in_channels`` is set to
@@ -137,8 +137,15 @@ class PatchAlignment(BaseAdaptation):
         self.discriminator_cfg = dict(discriminator)
         self.head = PatchClusterHead(num_classes, num_modes, hidden_channels)
 
-    def build_discriminator(self) -> LevelDiscriminators:
-        """The discriminator on the K-dim patch representations."""
+    @property
+    def uses_target(self) -> bool:
+        """Only Ladv reads target images: the Ls + Ld ablation (λadv = 0) has no target pass."""
+        return self.loss_weight_adv != 0
+
+    def build_discriminator(self) -> Optional[LevelDiscriminators]:
+        """The discriminator on the K-dim patch representations (none when λadv = 0)."""
+        if self.loss_weight_adv == 0:  # the Ls + Ld ablation: nothing to train it for
+            return None
         return LevelDiscriminators({
             REPRESENTATION: MODELS.build(dict(self.discriminator_cfg, in_channels=self.num_modes))
         })
@@ -178,7 +185,7 @@ class PatchAlignment(BaseAdaptation):
                                           self.patch_size)
         mode_logits = self.head(logits, grid)
         losses: Tensors = {}
-        if domain == 'source':
+        if domain == 'source' and self.loss_weight_cluster != 0:
             targets = self.patch_targets(data_samples, outputs['input_shape'])
             losses['loss_cluster'] = self.loss_weight_cluster * patch_cluster_loss(
                 mode_logits, targets, self.ignore_index)

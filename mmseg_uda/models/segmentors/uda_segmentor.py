@@ -6,7 +6,7 @@ import torch
 import torch.distributed as dist
 import torch.nn as nn
 from mmengine.logging import MessageHub, print_log
-from mmengine.model import BaseModel, is_model_wrapper
+from mmengine.model import BaseModel, BaseModule, ModuleDict, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 
 from mmseg.models.segmentors import CascadeEncoderDecoder, EncoderDecoder
@@ -22,7 +22,7 @@ def unwrap(module: nn.Module) -> nn.Module:
     return module.module if is_model_wrapper(module) else module
 
 
-class UDAGenerator(nn.Module):
+class UDAGenerator(BaseModule):
     """The generator side G (+ adaptation heads) of the UDA segmentor.
 
     It is a separate child of :class:`UDASegmentor` so that
@@ -31,10 +31,14 @@ class UDAGenerator(nn.Module):
 
     Args:
         segmentor (EncoderDecoder): The plain MMSeg segmentor.
-        adaptations (nn.ModuleDict): The adaptation modules, by name.
+        adaptations (ModuleDict): The adaptation modules, by name.
+
+    mmengine's ``init_weights`` only recurses into children that have one, so this container
+    and the module dicts below are mmengine modules: the segmentor's ``init_cfg`` (e.g. the
+    ``Pretrained`` backbone) and the adaptations' are applied by ``UDASegmentor.init_weights``.
     """
 
-    def __init__(self, segmentor: EncoderDecoder, adaptations: nn.ModuleDict) -> None:
+    def __init__(self, segmentor: EncoderDecoder, adaptations: ModuleDict) -> None:
         super().__init__()
         self.segmentor = segmentor
         self.adaptations = adaptations
@@ -102,7 +106,7 @@ class UDAGenerator(nn.Module):
         return losses, reps
 
 
-class DiscriminatorBank(nn.ModuleDict):
+class DiscriminatorBank(ModuleDict):
     """The adaptations' discriminators by adaptation name, called together."""
 
     def forward(self, reps: Dict[str, Tensors]) -> Dict[str, Tensors]:
@@ -119,7 +123,8 @@ class UDASegmentor(BaseModel):
     discriminators on source losses and, after warm-up, the adaptations' target losses;
     (2) the discriminators on detached source/target representations. During the first
     ``warmup_iters`` iterations only the source segmentation loss is used and the target
-    images are not forwarded at all.
+    images are not forwarded at all; neither are they when no adaptation has a target-side loss
+    (``uses_target``, e.g. the ``Ls + Ld`` ablation of patch alignment).
 
     Inference (``predict``, ``val_step``, ``test_step``) is the wrapped segmentor's, so
     ``IoUMetric``, ``tools/test.py`` and the visualiser work unchanged, at the plain model's cost.
@@ -156,7 +161,7 @@ class UDASegmentor(BaseModel):
         self.max_nonfinite_steps = max_nonfinite_steps
         self._nonfinite_steps = 0
 
-        adaptation_modules = nn.ModuleDict()
+        adaptation_modules = ModuleDict()
         for name, cfg in (adaptations or {}).items():
             adaptation = MODELS.build(
                 cfg, default_args=dict(num_classes=seg.decode_head.num_classes))
@@ -233,7 +238,9 @@ class UDASegmentor(BaseModel):
         seg_wrapper, disc_wrapper = self._split_wrappers(optim_wrapper)
         cur_iter = MessageHub.get_current_instance().get_info('iter', 0)
         adapt = has_adaptations and cur_iter >= self.warmup_iters
-        if adapt and 'target' not in data:
+        adapt_target = adapt and any(
+            ad.uses_target for ad in unwrap(self.generator).adaptations.values())
+        if adapt_target and 'target' not in data:
             raise KeyError('UDASegmentor.train_step needs a target batch after warm-up')
         log_vars: Dict[str, torch.Tensor] = {}
 
@@ -255,7 +262,7 @@ class UDASegmentor(BaseModel):
         log_vars.update(src_log)
         log_vars['src.loss'] = log_vars.pop('loss')
         tgt_reps: Dict[str, Tensors] = {}
-        if adapt and finite:
+        if adapt_target and finite:
             tgt = self.data_preprocessor(data['target'], True)
             with seg_wrapper.optim_context(self.generator):
                 tgt_losses, tgt_reps = self.generator(tgt['inputs'], tgt['data_samples'],
@@ -274,7 +281,8 @@ class UDASegmentor(BaseModel):
                     buf.copy_(saved)
 
         # (2) discriminator step on detached representations
-        if adapt and finite and disc_wrapper is not None and tgt_reps:
+        if adapt and finite and disc_wrapper is not None and self.with_discriminators \
+                and tgt_reps:
             self._set_requires_grad(self.discriminators, True)
             disc_log: Dict[str, torch.Tensor] = {}
             for domain, reps in (('src', src_reps), ('tgt', tgt_reps)):
