@@ -1,20 +1,29 @@
-"""FCNs in the Wild: class-size statistics, constrained MIL loss and global feature alignment."""
+"""FCNs in the Wild: class-size statistics, constrained MIL loss, global feature alignment (GA)
+and category-specific adaptation (CA)."""
 import json
 import math
+import os
+import os.path as osp
+import re
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.config import Config
 
 from mmseg.registry import MODELS
-from mmseg_uda.class_stats import ClassSizeAccumulator, ClassSizeStats, class_size_stats
+from mmseg.structures import SegDataSample
+from mmseg_uda.label_stats import ClassSizeAccumulator, ClassSizeStats, class_size_stats
+from mmseg_uda.models.adaptation import CategoryAdaptation
+from mmseg_uda.models.adaptation.category_adaptation import resize_scores, valid_cells
 from mmseg_uda.models.adaptation.global_alignment import GlobalFeatureAlignment
 from mmseg_uda.models.discriminators.feature_discriminator import FeatureDiscriminator
 from mmseg_uda.models.losses.adversarial_loss import domain_confusion_loss
 from mmseg_uda.models.losses.constrained_mil import (ConstrainedMILLoss, constrained_mil_loss,
                                                      solve_latent_distribution)
 from mmseg_uda.models.segmentors import unwrap
+from tests.conftest import tiny_model_cfg
 from tests.test_uda_segmentor import build, changed, snapshot, uda_batch, wrappers
 
 CLASSES = ('road', 'car', 'sky', 'bus')
@@ -322,3 +331,178 @@ def test_confusion_gradient_reaches_the_backbone():
     last_stage = gen.segmentor.backbone.layer4
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in last_stage.parameters())
     assert all(p.grad is None for p in gen.segmentor.decode_head.parameters())
+
+
+# ---------------------------------------------------------------- category adaptation (CA)
+def write_stats(path, classes=CLASSES, alpha=(0.3, 0.0, 0.0, 0.0), delta=(0.6, 0.0, 0.0, 0.0),
+                gamma=(0.9, 0.1, 0.1, 0.1)):
+    """A class-size statistics file; the defaults bind on a near-uniform 4-class prediction."""
+    ClassSizeStats(list(classes), list(alpha), list(delta), list(gamma), [10] * len(classes),
+                   num_images=10, dataset='toy').save(str(path))
+    return str(path)
+
+
+def ca_cfg(stats_file, **kwargs):
+    return dict(ca=dict(type='CategoryAdaptation', stats_file=stats_file, **kwargs))
+
+
+def test_category_adaptation_train_step_before_and_after_warmup(tmp_path, message_hub_iter):
+    model = build(ca_cfg(write_stats(tmp_path / 'stats.json'), classes=CLASSES), warmup_iters=2)
+    assert not model.with_discriminators
+    optim = wrappers(model)
+    assert set(optim.keys()) == {'segmentor'}  # no discriminator, none optimised
+    message_hub_iter(1)
+    log_vars = model.train_step(uda_batch(), optim)
+    assert not any(k.startswith(('tgt.', 'adv.', 'disc.')) for k in log_vars), sorted(log_vars)
+    message_hub_iter(2)
+    log_vars = model.train_step(uda_batch(seed=3), optim)
+    assert set(k for k in log_vars if k.startswith(('tgt.', 'adv.', 'disc.'))) == {
+        'tgt.ca.loss_cmil'}
+    assert torch.isfinite(log_vars['tgt.ca.loss_cmil']) and log_vars['tgt.ca.loss_cmil'] > 0
+    assert log_vars['nonfinite_steps'].item() == 0
+
+
+def test_cmil_changes_segmentor_updates_only_after_warmup(tmp_path, message_hub_iter):
+    """CA with weight 1 vs weight 0 (same initialisation, same batches): identical updates during
+    warm-up, different ones after it, through the decode head and the backbone."""
+    stats = write_stats(tmp_path / 'stats.json')
+    for it, differs in ((0, False), (1, True)):
+        states = []
+        for weight in (1.0, 0.0):
+            model = build(ca_cfg(stats, loss_weight=weight), warmup_iters=1)
+            message_hub_iter(it)
+            model.train_step(uda_batch(), wrappers(model))
+            states.append(snapshot(model.segmentor))
+        diff = {k for k in states[0] if not torch.equal(states[0][k], states[1][k])}
+        assert bool(diff) == differs, (it, sorted(diff)[:5])
+        if differs:
+            assert any(k.startswith('decode_head.') for k in diff)
+            assert any(k.startswith('backbone.layer4.') and k.endswith('weight') for k in diff)
+            assert not any(k.startswith('auxiliary_head.') for k in diff)
+
+
+def test_global_plus_category_adaptation_train_step(tmp_path, message_hub_iter):
+    model = build(dict(ga_cfg(), **ca_cfg(write_stats(tmp_path / 'stats.json'))),
+                  warmup_iters=1)
+    optim = wrappers(model)
+    assert set(unwrap(model.discriminators)) == {'ga'}
+    disc_before = snapshot(model.discriminators)
+    message_hub_iter(0)
+    log_vars = model.train_step(uda_batch(), optim)
+    assert not any(k.startswith(('tgt.', 'adv.', 'disc.')) for k in log_vars)
+    assert not changed(disc_before, model.discriminators)
+    message_hub_iter(1)
+    log_vars = model.train_step(uda_batch(seed=5), optim)
+    for key in ('tgt.ca.loss_cmil', 'adv.ga.loss_confusion_src', 'adv.ga.loss_confusion_tgt',
+                'disc.src.ga.loss_d', 'disc.tgt.ga.loss_d'):
+        assert key in log_vars and torch.isfinite(log_vars[key]), (key, sorted(log_vars))
+    assert changed(disc_before, model.discriminators)
+
+
+def test_category_adaptation_with_output_space_adaptation(tmp_path, message_hub_iter):
+    from tests.conftest import output_space_cfg
+    model = build(dict(output_space_cfg(), **ca_cfg(write_stats(tmp_path / 'stats.json'))))
+    message_hub_iter(0)
+    log_vars = model.train_step(uda_batch(), wrappers(model))
+    assert {'tgt.ca.loss_cmil', 'adv.output.loss_adv_logits'} <= set(log_vars), sorted(log_vars)
+
+
+def test_category_adaptation_rejects_bad_stats_files(tmp_path):
+    good = write_stats(tmp_path / 'good.json')
+    other = write_stats(tmp_path / 'other.json', classes=('road', 'car', 'sky', 'truck'))
+    with pytest.raises(ValueError, match=r"classes \['road', 'car', 'sky', 'truck'\].*model "
+                       r"uses classes \['road', 'car', 'sky', 'bus'\]"):
+        build(ca_cfg(other, classes=CLASSES))
+    with pytest.raises(ValueError, match=r"good\.json' holds 4 classes .* num_classes=3"):
+        MODELS.build(tiny_model_cfg(num_classes=3, adaptations=ca_cfg(good)))
+    with pytest.raises(ValueError, match=r"good\.json holds statistics for classes .*'bus'\], "
+                       r"but the model uses classes \['sky', 'building'"):
+        build(ca_cfg(good, classes='CamVidDataset'))
+    with pytest.raises(ValueError, match="classes='NoSuchDataset' is neither"):
+        build(ca_cfg(good, classes='NoSuchDataset'))
+    content = json.load(open(good))
+    content.update(alpha=[0.3, 0.0, 0.5, 0.0], gamma=[0.9, 0.1, 0.2, 0.1])  # alpha > gamma
+    json.dump(content, open(tmp_path / 'order.json', 'w'))
+    with pytest.raises(ValueError, match=r"order\.json: class 'sky': alpha .*0\.5 exceeds gamma "
+                       r".*0\.2.*recompute it with `python tools/compute_class_stats\.py"):
+        build(ca_cfg(str(tmp_path / 'order.json')))
+    missing = str(tmp_path / 'missing.json')
+    with pytest.raises(FileNotFoundError,
+                       match=re.escape(f'`python tools/compute_class_stats.py configs/x.py --out '
+                                       f'{missing}`')):
+        build(ca_cfg(missing, source_config='configs/x.py'))
+    with pytest.raises(ValueError, match='at most one of output_size and output_stride'):
+        build(ca_cfg(good, output_size=8, output_stride=4))
+
+
+def test_fcn_wild_camvid_config_names_the_stats_command():
+    """The shipped GA+CA config's missing-file error is the exact command of its header."""
+    from tests.conftest import REPO
+    cfg = Config.fromfile(osp.join(REPO, 'configs/fcn_wild/camvid_day2dusk_ga_ca.py'))
+    ca = cfg.model.adaptations.ca
+    assert ca.stats_file == 'work_dirs/class_stats/camvid_day.json'
+    ca.stats_file = '/nonexistent/camvid_day.json'
+    with pytest.raises(FileNotFoundError) as err:
+        MODELS.build(cfg.model)
+    command = re.search(r'`python (tools/compute_class_stats\.py \S+ --out \S+)`',
+                        str(err.value))
+    assert command, str(err.value)
+    script, config, _, out = command.group(1).split()
+    assert osp.samefile(osp.join(os.getcwd(), config) if not osp.isabs(config) else config,
+                        osp.join(REPO, 'configs/fcn_wild/camvid_day2dusk_ga_ca.py'))
+    assert out == '/nonexistent/camvid_day.json'
+
+
+def test_infeasible_class_constraints_give_finite_loss_and_gradients(tmp_path):
+    # lower bounds summing to 2.4 and upper bounds summing to 0.4: neither can hold
+    stats = write_stats(tmp_path / 'bad.json', alpha=(0.0, ) * 4, delta=(0.6, ) * 4,
+                        gamma=(0.1, ) * 4)
+    model = build(ca_cfg(stats))
+    gen = unwrap(model.generator)
+    tgt = model.data_preprocessor(uda_batch()['target'], True)
+    losses, reps = gen(tgt['inputs'], tgt['data_samples'], 'target')
+    assert reps == {'ca': {}}
+    losses['ca.loss_cmil'].backward()
+    assert torch.isfinite(losses['ca.loss_cmil'])
+    grads = [p.grad for p in gen.segmentor.parameters() if p.grad is not None]
+    assert grads and all(torch.isfinite(g).all() for g in grads)
+
+
+def test_category_adaptation_ignores_source_and_padding(tmp_path):
+    ca = CategoryAdaptation(num_classes=4, stats_file=write_stats(tmp_path / 's.json'))
+    logits = torch.randn(2, 4, 6, 8, requires_grad=True)
+    samples = [SegDataSample(metainfo=dict(img_shape=(48, 64))),
+               SegDataSample(metainfo=dict(img_shape=(24, 40)))]  # padded to 48x64
+    outputs = dict(logits=logits, input_shape=(48, 64))
+    assert ca(outputs, samples, 'source') == ({}, {})
+    mask = valid_cells(samples, (48, 64), (6, 8), logits.device)
+    assert mask[0].all() and mask[1].sum() == 3 * 5 and mask[1, :3, :5].all()
+    loss = ca(outputs, samples, 'target')[0]['loss_cmil']
+    expected = constrained_mil_loss(logits, ca.loss.alpha, ca.loss.delta, ca.loss.gamma, mask)
+    assert loss.item() == pytest.approx(expected.item())
+    loss.backward()
+    assert logits.grad[1, :, 3:].abs().max() == 0 and logits.grad[1, :, :, 5:].abs().max() == 0
+
+
+def test_downsampled_constraint_grid_preserves_class_fractions(tmp_path):
+    stats = write_stats(tmp_path / 's.json')
+    logits = torch.randn(2, 4, 8, 12) * 3
+    fine = torch.ones(2, 8, 12, dtype=torch.bool)
+    fine[1, 4:] = False  # the bottom half of image 1 is padding
+    coarse = resize_scores(logits, (4, 6), fine)
+    probs = torch.softmax(logits, 1)
+    for i, rows in ((0, 8), (1, 4)):
+        np.testing.assert_allclose(coarse[i, :, :rows // 2].exp().mean((1, 2)),
+                                   probs[i, :, :rows].mean((1, 2)), rtol=1e-5)
+    assert torch.allclose(coarse.exp().sum(1)[0], torch.ones(4, 6), atol=1e-5)
+    assert resize_scores(logits, (8, 12), fine) is logits
+    assert resize_scores(logits, (16, 24), fine).shape == (2, 4, 16, 24)
+    for kwargs, grid in ((dict(output_stride=16), (4, 6)), (dict(output_size=(2, 3)), (2, 3)),
+                         ({}, (8, 12))):
+        ca = CategoryAdaptation(num_classes=4, stats_file=stats, **kwargs)
+        assert ca.constraint_grid((64, 96), (8, 12)) == grid
+        x = logits.clone().requires_grad_(True)
+        loss = ca(dict(logits=x, input_shape=(64, 96)), [SegDataSample()] * 2,
+                  'target')[0]['loss_cmil']
+        loss.backward()
+        assert torch.isfinite(loss) and x.grad.abs().sum() > 0

@@ -4,10 +4,11 @@
         [--patch-size 32] [--k 50] [--max-patches N] [--batch-size 8] [--num-workers 2] \
         [--seed 0] [--cfg-options k=v ...]
 
-Builds the SOURCE training dataset of CONFIG (``train_dataloader.dataset.source`` of a
-``UDADataset``, else ``train_dataloader.dataset``) with its own pipeline and reads the label maps
-that pipeline produces (``data_samples.gt_sem_seg``): the geometric transforms of training
-(resize, crop, flip) apply, so the patches have the geometry they have in training. Every label
+Reads the SOURCE training set's label maps of CONFIG through
+:class:`mmseg_uda.source_labels.SourceLabelMaps` (``train_dataloader.dataset.source`` of a
+``UDADataset``, else ``train_dataloader.dataset``, with its own pipeline): the geometric
+transforms of training (resize, crop, flip) apply, so the patches have the geometry they have in
+training. The images are visited in an order shuffled with ``--seed``. Every label
 map is described by :func:`mmseg_uda.label_stats.patch_histograms` (the function training uses
 for Γ(Ys)); the descriptors of the valid (not all-ignore) patches are streamed into
 scikit-learn's ``MiniBatchKMeans(n_clusters=K, random_state=seed).partial_fit``, one call per
@@ -22,20 +23,17 @@ each batch is counted against the centres right after its own ``partial_fit`` up
 import argparse
 import os
 import os.path as osp
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 import torch
 from mmengine.config import Config, ConfigDict, DictAction
-from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
-from mmengine.utils import ProgressBar
 from sklearn.cluster import MiniBatchKMeans
-from torch.utils.data import DataLoader
 
 import mmseg_uda  # noqa: F401  (registers mmseg_uda's datasets and models)
-from mmseg.registry import DATASETS
 from mmseg_uda.label_stats import patch_histograms, save_patch_modes, to_pair
+from mmseg_uda.source_labels import SourceLabelMaps
 
 #: The first K-means batch (initialisation) holds at least this many patches per mode.
 INIT_PATCHES_PER_MODE = 10
@@ -87,26 +85,6 @@ def patch_alignment_cfg(cfg: Config) -> Optional[ConfigDict]:
     return found[0][1] if found else None
 
 
-def source_dataset_cfg(cfg: Config) -> ConfigDict:
-    """``train_dataloader.dataset.source`` of a UDADataset, else ``train_dataloader.dataset``."""
-    dataset = cfg.train_dataloader.dataset
-    if dataset.get('type') == 'UDADataset':
-        return dataset.source
-    return dataset
-
-
-def label_batches(loader: DataLoader) -> Iterator[List[torch.Tensor]]:
-    """The (H, W) label maps of each collated batch (``data_samples[i].gt_sem_seg``)."""
-    for batch in loader:
-        labels = []
-        for i, sample in enumerate(batch['data_samples']):
-            if 'gt_sem_seg' not in sample:
-                raise KeyError(f'data_samples[{i}] of the source dataset has no gt_sem_seg: its '
-                               'pipeline needs LoadAnnotations')
-            labels.append(sample.gt_sem_seg.data[0])
-        yield labels
-
-
 def descriptors(labels: List[torch.Tensor], patch_size: Tuple[int, int], num_classes: int,
                 ignore_index: int, grid: Tuple[int, int]) -> np.ndarray:
     """Descriptors (n, D) float32 of the valid patches of label maps of any sizes."""
@@ -117,10 +95,9 @@ def descriptors(labels: List[torch.Tensor], patch_size: Tuple[int, int], num_cla
     return torch.cat(rows).numpy()
 
 
-def fit_modes(batches: Iterator[List[torch.Tensor]], k: int, patch_size: Tuple[int, int],
+def fit_modes(batches: Iterable[List[torch.Tensor]], k: int, patch_size: Tuple[int, int],
               num_classes: int, ignore_index: int, grid: Tuple[int, int], seed: int,
-              max_patches: Optional[int] = None,
-              progress: Optional[ProgressBar] = None) -> Tuple[np.ndarray, Dict[str, Any]]:
+              max_patches: Optional[int] = None) -> Tuple[np.ndarray, Dict[str, Any]]:
     """Mini-batch K-means over the streamed patch descriptors.
 
     The first ``partial_fit`` (k-means++ initialisation) gets at least ``INIT_PATCHES_PER_MODE *
@@ -156,9 +133,6 @@ def fit_modes(batches: Iterator[List[torch.Tensor]], k: int, patch_size: Tuple[i
             feats = feats[:max_patches - patches - pending_rows]
         pending.append(feats)
         pending_rows += len(feats)
-        if progress is not None:
-            for _ in labels:
-                progress.update()
         fitted = hasattr(kmeans, 'cluster_centers_')
         if pending_rows and (fitted or pending_rows >= INIT_PATCHES_PER_MODE * k):
             fit()
@@ -195,27 +169,22 @@ def main(argv: Optional[List[str]] = None) -> None:
     ignore_index = adaptation.get('ignore_index', 255) if adaptation else 255
     num_classes = cfg.model.segmentor.decode_head.num_classes
 
-    dataset_cfg = source_dataset_cfg(cfg)
-    dataset = DATASETS.build(dataset_cfg)
-    classes = list(dataset.metainfo['classes'])
+    source = SourceLabelMaps(cfg, args.batch_size, args.num_workers, shuffle=True,
+                             seed=args.seed)
+    classes = list(source.classes)
     if len(classes) != num_classes:
         raise ValueError(f'model.segmentor.decode_head.num_classes={num_classes} but the source '
-                         f'dataset {dataset_cfg.type} has {len(classes)} classes')
-    generator = torch.Generator().manual_seed(args.seed)
-    loader = DataLoader(dataset, batch_size=args.batch_size, shuffle=True, generator=generator,
-                        num_workers=args.num_workers, collate_fn=pseudo_collate)
-    print(f'source dataset: {dataset_cfg.type} at {dataset_cfg.get("data_root")}, '
-          f'{len(dataset)} label maps; patch_size {patch_size}, grid {grid}, K {k}, '
+                         f'dataset {source.dataset_cfg.type} has {len(classes)} classes')
+    print(f'source dataset: {source.dataset_cfg.type} at {source.dataset_cfg.get("data_root")}, '
+          f'{len(source)} label maps; patch_size {patch_size}, grid {grid}, K {k}, '
           f'{num_classes} classes')
-    progress = ProgressBar(len(dataset))
-    modes, summary = fit_modes(label_batches(loader), k, patch_size, num_classes, ignore_index,
-                               grid, args.seed, args.max_patches, progress)
-    print()
+    modes, summary = fit_modes(source.batches(), k, patch_size, num_classes, ignore_index, grid,
+                               args.seed, args.max_patches)
 
     out_dir = osp.dirname(osp.abspath(args.out))
     os.makedirs(out_dir, exist_ok=True)
     save_patch_modes(args.out, torch.from_numpy(modes), classes, patch_size, grid,
-                     dataset=f'{dataset_cfg.type}:{dataset_cfg.get("data_root")}',
+                     dataset=source.description,
                      seed=args.seed)
     sizes = summary['sizes']
     print(f'patches: {summary["patches"]} from {summary["images"]} label maps')

@@ -1,10 +1,11 @@
 from .base_adaptation import SEGMENTOR_OUTPUTS, BaseAdaptation
+from .category_adaptation import CategoryAdaptation
 from .global_alignment import GlobalFeatureAlignment
 from .output_space import OutputSpaceAdaptation
 from .patch_alignment import PatchAlignment
 from .patch_cluster_head import PatchClusterHead
 
 __all__ = [
-    'SEGMENTOR_OUTPUTS', 'BaseAdaptation', 'GlobalFeatureAlignment', 'OutputSpaceAdaptation',
-    'PatchAlignment', 'PatchClusterHead'
+    'SEGMENTOR_OUTPUTS', 'BaseAdaptation', 'CategoryAdaptation', 'GlobalFeatureAlignment',
+    'OutputSpaceAdaptation', 'PatchAlignment', 'PatchClusterHead'
 ]

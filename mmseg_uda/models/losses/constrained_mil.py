@@ -230,7 +230,7 @@ class ConstrainedMILLoss(nn.Module):
     """Thin module around :func:`constrained_mil_loss` holding the class-size statistics.
 
     Args:
-        alpha (Sequence[float]): α_c per class (see ``mmseg_uda.class_stats``).
+        alpha (Sequence[float]): α_c per class (see ``mmseg_uda.label_stats``).
         delta (Sequence[float]): δ_c per class.
         gamma (Sequence[float]): γ_c per class.
         loss_weight (float): Multiplier of the loss.
