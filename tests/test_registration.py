@@ -24,6 +24,9 @@ def build_configs(tmp_path):
     """A config dict for each component, by (registry, name)."""
     from mmseg_uda.datasets.synthetic import generate_synthetic_uda_data
     generate_synthetic_uda_data(str(tmp_path), num_train=2, num_val=1, width=64, height=32)
+    from mmseg_uda.label_stats import ClassSizeStats
+    stats_file = str(tmp_path / 'class_stats.json')
+    ClassSizeStats(['a', 'b'], [0.01, 0.2], [0.05, 0.4], [0.1, 0.6], [1, 2], 2).save(stats_file)
     city = dict(type='CityscapesDataset', data_prefix=dict(img_path='leftImg8bit/train'),
                 pipeline=[dict(type='LoadImageFromFile'), dict(type='PackSegInputs')])
     return {
@@ -32,6 +35,7 @@ def build_configs(tmp_path):
         ('MODELS', 'ConvDiscriminator'): dict(type='ConvDiscriminator', in_channels=4),
         ('MODELS', 'AdversarialLoss'): dict(type='AdversarialLoss', gan_type='ls'),
         ('MODELS', 'DeepLabV2Head'): dict(type='DeepLabV2Head', in_channels=8, num_classes=4),
+        ('MODELS', 'DilatedVGG16'): dict(type='DilatedVGG16', fc_channels=8),
         ('MODELS', 'PatchAlignment'): dict(type='PatchAlignment', num_classes=4, patch_size=8,
                                            modes=torch.rand(5, 2 * 2 * 4), num_modes=5),
         ('MODELS', 'PatchClusterHead'): dict(type='PatchClusterHead', num_classes=4, num_modes=5),
@@ -39,6 +43,8 @@ def build_configs(tmp_path):
         ('MODELS', 'GlobalFeatureAlignment'): dict(type='GlobalFeatureAlignment', num_classes=4,
                                                    in_channels=64),
         ('MODELS', 'FeatureDiscriminator'): dict(type='FeatureDiscriminator', in_channels=64),
+        ('MODELS', 'CategoryAdaptation'): dict(type='CategoryAdaptation', num_classes=2,
+                                               stats_file=stats_file, classes=['a', 'b']),
         ('MODELS', 'ConstrainedMILLoss'): dict(type='ConstrainedMILLoss', alpha=[0.01, 0.2],
                                                delta=[0.05, 0.4], gamma=[0.1, 0.6]),
         ('DATASETS', 'UDADataset'): dict(
@@ -54,6 +60,7 @@ def build_configs(tmp_path):
         ('METRICS', 'ClassSubsetIoUMetric'): dict(type='ClassSubsetIoUMetric',
                                                   subsets=dict(mIoU13=['road', 'car'])),
         ('HOOKS', 'DistParamsCheckHook'): dict(type='DistParamsCheckHook', interval=10),
+        ('HOOKS', 'AdaBNHook'): dict(type='AdaBNHook', batch_size=4),
         ('OPTIM_WRAPPER_CONSTRUCTORS', 'UDAOptimWrapperConstructor'): dict(
             type='UDAOptimWrapperConstructor',
             optim_wrapper_cfg=dict(segmentor=dict(optimizer=dict(type='SGD', lr=0.1)))),

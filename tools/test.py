@@ -5,6 +5,7 @@ Same interface as MMSegmentation 1.x ``tools/test.py``; on top of it, ``mmseg_ud
 CPU-only machines.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out DIR] [--show-dir DIR] [--tta]
+        [--adabn]
     bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [args]
 """
 import argparse
@@ -52,6 +53,11 @@ def parse_args() -> argparse.Namespace:
         default='none',
         help='job launcher')
     parser.add_argument('--tta', action='store_true', help='Test time augmentation')
+    parser.add_argument(
+        '--adabn',
+        action='store_true',
+        help='AdaBN: re-estimate BatchNorm statistics on the target training images before '
+        'testing (AdaBNHook; the config\'s UDADataset target or top-level target_train)')
     # torch.distributed.launch passes --local-rank (torch >= 2.0) or --local_rank; torchrun sets
     # the LOCAL_RANK environment variable instead.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -99,6 +105,8 @@ def build_config(args: argparse.Namespace) -> Config:
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
+    if args.adabn:
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(type='AdaBNHook')]
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True

@@ -1,6 +1,6 @@
 # Source-only baseline on real data, CamVid day -> dusk (../shared/data/camvid_daydusk): the
 # small CPU DeepLabV2 (11 classes) trained on the 406 labelled day frames only (target images
-# are not loaded), evaluated on the 62 dusk test frames. CPU schedule of the demo (800 iters).
+# are not loaded), evaluated on the 62 dusk test frames. CPU schedule of the demo (600 iters).
 _base_ = [
     '../_base_/models/resnet18_tiny_deeplabv2.py',
     '../_base_/datasets/camvid_day_to_dusk.py',

@@ -1,8 +1,10 @@
-"""Training-engine pieces of mmseg_uda: checkpoint loading and launcher helpers.
+"""Training-engine pieces of mmseg_uda: checkpoint loading, launcher helpers, hooks
+(AdaBN, DDP checks) and export.
 
 Importing :mod:`.checkpoint` (so importing this package) re-registers mmengine's local checkpoint
 loader; see :func:`register_checkpoint_loader`.
 """
+from .adabn import AdaBNHook, reestimate_bn_stats
 from .checkpoint import load_from_local, register_checkpoint_loader
 from .export import export_segmentor
 from .hooks import DistParamsCheckHook
@@ -10,7 +12,8 @@ from .launch import cpu_model_wrapper_cfg, enable_amp, init_cpu_process_group, s
 from .optim_constructor import UDAOptimWrapperConstructor
 
 __all__ = [
-    'load_from_local', 'register_checkpoint_loader', 'cpu_model_wrapper_cfg', 'enable_amp',
+    'AdaBNHook', 'reestimate_bn_stats', 'load_from_local', 'register_checkpoint_loader',
+    'cpu_model_wrapper_cfg', 'enable_amp',
     'init_cpu_process_group', 'setup_distributed', 'export_segmentor', 'DistParamsCheckHook',
     'UDAOptimWrapperConstructor'
 ]

@@ -1,0 +1,31 @@
+# Patch-level alignment (Tsai et al., ICCV 2019) on the built-in synthetic data: same model,
+# schedule, warm-up (200 iterations) and number of iterations as source_only_synthetic.py and
+# output_space_synthetic.py. K = 50 modes, λd 0.01, λadv 0.0005, FCDiscriminator {256, 512, 1}
+# (the paper's values); patch size 16 (our choice for the 192x96 crops: 2x2 logit cells per
+# patch at output stride 8, 6x12 patches per image).
+#
+# Modes file (tools/run_demo.py builds it before training):
+#   python tools/build_patch_modes.py configs/demo/patch_align_synthetic.py \
+#       --out work_dirs/demo/patch_modes_k50.pth
+_base_ = [
+    '../_base_/models/resnet18_tiny_deeplabv2.py',
+    '../_base_/datasets/synthetic_uda.py',
+    '../_base_/schedules/demo_cpu.py',
+    '../_base_/default_runtime.py',
+]
+modes_file = 'work_dirs/demo/patch_modes_k50.pth'
+model = dict(
+    warmup_iters=200,
+    adaptations=dict(
+        patch=dict(
+            type='PatchAlignment',
+            modes_file=modes_file,
+            patch_size=16,
+            grid=(2, 2),
+            num_modes=50,
+            loss_weight_cluster=0.01,
+            loss_weight_adv=0.0005,
+            gan_type='bce',
+            discriminator=dict(type='FCDiscriminator'),
+        )),
+)
