@@ -40,6 +40,7 @@ from mmseg.registry import DATASETS, MODELS  # noqa: E402
 from mmseg.structures import SegDataSample  # noqa: E402
 from mmseg.utils import register_all_modules  # noqa: E402
 from mmseg_uda.label_stats import ClassSizeStats  # noqa: E402
+from mmseg_uda.utils import drop_pretrained  # noqa: E402
 from mmseg_uda.models.losses.constrained_mil import solve_latent_distribution  # noqa: E402
 
 CONFIGS = {
@@ -66,15 +67,6 @@ def parse_args() -> argparse.Namespace:
         if getattr(args, name) < 1:
             raise ValueError(f'--{name.replace("_", "-")} must be >= 1')
     return args
-
-
-def drop_pretrained(cfg) -> None:
-    """Random weights: remove every init_cfg of type Pretrained."""
-    if isinstance(cfg, dict):
-        if isinstance(cfg.get('init_cfg'), dict) and cfg['init_cfg'].get('type') == 'Pretrained':
-            cfg['init_cfg'] = None
-        for value in cfg.values():
-            drop_pretrained(value)
 
 
 def timed(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:

@@ -38,6 +38,7 @@ from mmseg.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS  # noqa: E402
 from mmseg.structures import SegDataSample  # noqa: E402
 from mmseg.utils import register_all_modules  # noqa: E402
 from mmseg_uda.label_stats import save_patch_modes  # noqa: E402
+from mmseg_uda.utils import drop_pretrained  # noqa: E402
 
 OUTPUT_AT_INPUT = dict(type='OutputSpaceAdaptation', disc_input_size='input')
 OUTPUT_AT_LOGITS = dict(type='OutputSpaceAdaptation', disc_input_size='logits',
@@ -67,6 +68,7 @@ def batch(n: int, h: int, w: int, labels: bool, num_classes: int) -> dict:
 def build(cfg: Config, adaptations: dict, args, modes_file: str):
     """Model (adaptations active from the first step), optimizers and one fixed batch."""
     model_cfg = copy.deepcopy(cfg.model)
+    drop_pretrained(model_cfg)  # random weights: the cost does not depend on them
     model_cfg.adaptations = copy.deepcopy(adaptations)
     model_cfg.warmup_iters = 0
     if 'patch' in adaptations:

@@ -60,6 +60,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--iters', type=int, default=None,
                         help="schedule length of every method (default: the configs' own)")
     parser.add_argument('--work-dir', default='work_dirs/camvid_table')
+    parser.add_argument('--skip-started', action='store_true',
+                        help='skip runs whose folder exists without a result (another sweep '
+                        'running alongside is training them)')
+    parser.add_argument('--reverse', action='store_true',
+                        help='methods in reverse order (for a second sweep alongside)')
     return parser.parse_args()
 
 
@@ -88,13 +93,16 @@ def evaluate(config: str, checkpoint: str, work_dir: str, adabn: bool) -> float:
     return float(Runner.from_cfg(cfg).test()['mIoU'])
 
 
-def run_one(method: str, seed: int, args: argparse.Namespace) -> dict:
+def run_one(method: str, seed: int, args: argparse.Namespace) -> Optional[dict]:
     config, _ = METHODS[method]
     run_dir = osp.join(REPO, args.work_dir, slug(method), f'seed{seed}')
     result_file = osp.join(run_dir, 'result.json')
     if osp.exists(result_file):
         with open(result_file) as f:
             return json.load(f)
+    if args.skip_started and osp.isdir(run_dir):
+        print(f'skipping {method} seed {seed}: {run_dir} exists (started elsewhere)')
+        return None
     t0 = time.time()
     cmd = [sys.executable, osp.join(REPO, 'tools/train.py'), osp.join(REPO, config),
            '--work-dir', run_dir, '--cfg-options', f'randomness.seed={seed}',
@@ -142,7 +150,7 @@ def main() -> None:
         if needs is not None and not osp.exists(osp.join(REPO, needs[1])):
             subprocess.run([sys.executable, *needs[0], needs[1]], check=True, cwd=REPO)
     for seed in args.seeds:  # seed-major: a partial sweep still covers every method
-        for method in args.methods:
+        for method in (reversed(args.methods) if args.reverse else args.methods):
             run_one(method, seed, args)
             # every finished run under the work dir, also those of sweeps run alongside
             results = []

@@ -10,20 +10,12 @@ from mmengine.optim import OptimWrapperDict
 
 from mmseg.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 from mmseg_uda.label_stats import ClassSizeStats, save_patch_modes
+from mmseg_uda.utils import drop_pretrained
 from tests.conftest import REPO, make_batch, output_space_cfg, tiny_model_cfg
 
 CONFIGS = sorted(
     osp.relpath(p, REPO) for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
     if '_base_' not in p)
-
-
-def _drop_pretrained(cfg):
-    """No weight download in tests: remove every init_cfg of type Pretrained."""
-    if isinstance(cfg, dict):
-        if isinstance(cfg.get('init_cfg'), dict) and cfg['init_cfg'].get('type') == 'Pretrained':
-            cfg['init_cfg'] = None
-        for v in cfg.values():
-            _drop_pretrained(v)
 
 
 def _write_patch_modes(cfg, folder):
@@ -70,7 +62,7 @@ def _write_class_stats(cfg, folder):
 def _prepare(path, tmp_path):
     """The config with no pretrained weights and generated statistics files."""
     cfg = Config.fromfile(osp.join(REPO, path))
-    _drop_pretrained(cfg.model)
+    drop_pretrained(cfg.model)
     _write_patch_modes(cfg, tmp_path)
     _write_class_stats(cfg, tmp_path)
     return cfg
