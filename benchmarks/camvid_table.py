@@ -31,6 +31,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import mmseg_uda  # noqa: E402,F401  (registers the datasets, models and AdaBNHook)
+from mmseg_uda.utils import schedule_length_options  # noqa: E402
 
 #: name -> (config, [command building a file the config needs, the file]).
 METHODS: Dict[str, tuple] = {
@@ -72,13 +73,6 @@ def slug(name: str) -> str:
     return ''.join(c if c.isalnum() else '_' for c in name).strip('_').lower()
 
 
-def schedule_options(iters: Optional[int]) -> List[str]:
-    if iters is None:
-        return []
-    return [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-            f'default_hooks.checkpoint.interval={iters}', f'param_scheduler.0.end={iters}']
-
-
 def evaluate(config: str, checkpoint: str, work_dir: str, adabn: bool) -> float:
     """Target test mIoU (%) of ``checkpoint``, optionally after AdaBN."""
     from mmengine.config import Config
@@ -106,7 +100,7 @@ def run_one(method: str, seed: int, args: argparse.Namespace) -> Optional[dict]:
     t0 = time.time()
     cmd = [sys.executable, osp.join(REPO, 'tools/train.py'), osp.join(REPO, config),
            '--work-dir', run_dir, '--cfg-options', f'randomness.seed={seed}',
-           *schedule_options(args.iters)]
+           *(schedule_length_options(args.iters) if args.iters else [])]
     print('+', ' '.join(cmd), flush=True)
     subprocess.run(cmd, check=True, cwd=REPO)
     train_min = (time.time() - t0) / 60

@@ -1,5 +1,5 @@
 """Small config helpers shared by the tests and the benchmark scripts."""
-from typing import Any
+from typing import Any, List
 
 
 def drop_pretrained(cfg: Any) -> None:
@@ -19,3 +19,14 @@ def drop_pretrained(cfg: Any) -> None:
         return
     for value in values:
         drop_pretrained(value)
+
+
+def schedule_length_options(iters: int) -> List[str]:
+    """``--cfg-options`` that set an iteration-based schedule's length to ``iters``.
+
+    The training loop's ``max_iters`` and ``val_interval``, the checkpoint interval and the end
+    of the first parameter scheduler (the configs' poly decay), so that every method of a
+    comparison (the demo, the CamVid table) trains for the same number of iterations.
+    """
+    return [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+            f'default_hooks.checkpoint.interval={iters}', f'param_scheduler.0.end={iters}']

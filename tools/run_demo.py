@@ -24,6 +24,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 from mmseg_uda.datasets.synthetic import generate_synthetic_uda_data  # noqa: E402
+from mmseg_uda.utils import schedule_length_options  # noqa: E402
 
 #: (row label, config) in table order; the first one is the source-only baseline.
 METHODS = [
@@ -72,9 +73,7 @@ def train(config: str, work_dir: str, data_root: str, iters: Optional[int],
         options = [f'train_dataloader.dataset.data_root={data_root}/source']
     options.append(f'val_dataloader.dataset.data_root={data_root}/target')
     if iters is not None:
-        options += [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-                    f'default_hooks.checkpoint.interval={iters}',
-                    f'param_scheduler.0.end={iters}']
+        options += schedule_length_options(iters)
     cmd = [sys.executable, osp.join(REPO, 'tools/train.py'), osp.join(REPO, config),
            '--work-dir', work_dir, '--cfg-options', *options]
     print('+', ' '.join(cmd), flush=True)

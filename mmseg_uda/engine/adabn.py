@@ -145,13 +145,14 @@ class AdaBNHook(Hook):
             num_workers=self.num_workers, collate_fn=pseudo_collate)
         segmentor, preprocessor = _plain_segmentor(runner.model)
         seen = reestimate_bn_stats(segmentor, preprocessor, dataloader)
+        layers = batchnorm_layers(segmentor)
         if get_world_size() > 1:  # random augmentations may differ per rank: take rank 0's
-            for _, m in batchnorm_layers(segmentor):
+            for _, m in layers:
                 broadcast(m.running_mean, 0)
                 broadcast(m.running_var, 0)
         prefix = dataset_cfg.get('data_prefix', {}).get('img_path', '')
         runner.logger.info(
-            f'AdaBN: re-estimated {len(batchnorm_layers(segmentor))} BatchNorm layers on {seen} '
+            f'AdaBN: re-estimated {len(layers)} BatchNorm layers on {seen} '
             f"images of {dataset_cfg.get('type')} ({dataset_cfg.get('data_root', '')}/{prefix})")
 
     def before_test(self, runner) -> None:
