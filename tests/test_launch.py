@@ -17,7 +17,8 @@ from mmengine.config import Config
 from mmengine.registry import MODEL_WRAPPERS
 from torch import nn
 
-from mmseg_uda.engine import cpu_model_wrapper_cfg, enable_amp, setup_distributed
+from mmseg_uda.engine import (cpu_model_wrapper_cfg, distributed_session, enable_amp,
+                              init_cpu_process_group, setup_distributed)
 
 REPO = Path(__file__).resolve().parents[1]
 SGD = dict(type='SGD', lr=0.01)
@@ -97,6 +98,36 @@ def test_amp_on_cpu_fails_early(monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = Config(dict(optim_wrapper=dict(type='OptimWrapper', optimizer=SGD)))
     with pytest.raises(RuntimeError, match='--amp needs a CUDA device'):
         enable_amp(cfg)
+
+
+# --------------------------------------------------------------------------- distributed_session
+
+
+def test_distributed_session_destroys_the_group_after_success(gloo_group: None) -> None:
+    init_cpu_process_group('pytorch')
+    with distributed_session():
+        pass
+    assert not torch_dist.is_initialized()
+
+
+def test_distributed_session_destroys_the_group_and_reraises(gloo_group: None,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    init_cpu_process_group('pytorch')
+    barriers = []
+    monkeypatch.setattr(torch_dist, 'barrier', lambda *a, **k: barriers.append(1))
+    with pytest.raises(KeyError, match='boom'):
+        with distributed_session():
+            raise KeyError('boom')
+    assert not torch_dist.is_initialized()
+    assert barriers == []  # the other ranks may never reach a barrier after a failure
+
+
+def test_distributed_session_without_a_group_does_nothing() -> None:
+    assert not torch_dist.is_initialized()
+    with distributed_session():
+        pass
+    assert not torch_dist.is_initialized()
 
 
 # --------------------------------------------------------------------------- setup_distributed
@@ -336,12 +367,17 @@ def test_train_resume_and_test(tiny_setup: Path, tmp_path: Path) -> None:
 
 @needs_mmseg
 def test_dist_train_two_cpu_processes(tiny_setup: Path, tmp_path: Path) -> None:
-    """tools/dist_train.sh with 2 gloo processes; both ranks end with the same parameters."""
-    work_dir = tmp_path / 'work'
+    """tools/dist_train.sh with 2 gloo processes, launched three times in a row: every launch
+    exits 0 (the process group is shut down cleanly), and both ranks end with the same
+    parameters."""
     python_path = os.pathsep.join([str(tiny_setup), os.environ.get('PYTHONPATH', '')])
-    run_tool(['bash', str(REPO / 'tools' / 'dist_train.sh'), str(tiny_setup / 'tiny_dist.py'), '2',
-              '--work-dir', str(work_dir), '--cfg-options', 'train_cfg.max_iters=2'],
-             cwd=tmp_path, env={'PORT': str(free_port()), 'PYTHONPATH': python_path})
+    for launch in range(3):
+        work_dir = tmp_path / f'work{launch}'
+        out = run_tool(['bash', str(REPO / 'tools' / 'dist_train.sh'),
+                        str(tiny_setup / 'tiny_dist.py'), '2', '--work-dir', str(work_dir),
+                        '--cfg-options', 'train_cfg.max_iters=2'],
+                       cwd=tmp_path, env={'PORT': str(free_port()), 'PYTHONPATH': python_path})
+        assert 'terminate called' not in out, f'launch {launch}:\n{out[-3000:]}'
     rank0 = torch.load(work_dir / 'params_rank0.pth')
     rank1 = torch.load(work_dir / 'params_rank1.pth')
     assert rank0.keys() == rank1.keys() and rank0

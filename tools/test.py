@@ -17,7 +17,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
-from mmseg_uda.engine import setup_distributed
+from mmseg_uda.engine import distributed_session, setup_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -119,8 +119,9 @@ def build_config(args: argparse.Namespace) -> Config:
 def main() -> None:
     """Build the runner from the config and test."""
     cfg = build_config(parse_args())
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    runner.test()
+    with distributed_session():
+        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        runner.test()
 
 
 if __name__ == '__main__':

@@ -16,7 +16,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
-from mmseg_uda.engine import enable_amp, setup_distributed
+from mmseg_uda.engine import distributed_session, enable_amp, setup_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -79,8 +79,9 @@ def build_config(args: argparse.Namespace) -> Config:
 def main() -> None:
     """Build the runner from the config and train."""
     cfg = build_config(parse_args())
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    runner.train()
+    with distributed_session():
+        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        runner.train()
 
 
 if __name__ == '__main__':

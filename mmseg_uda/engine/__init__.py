@@ -8,12 +8,13 @@ from .adabn import AdaBNHook, reestimate_bn_stats
 from .checkpoint import load_from_local, register_checkpoint_loader
 from .export import export_segmentor
 from .hooks import DistParamsCheckHook
-from .launch import cpu_model_wrapper_cfg, enable_amp, init_cpu_process_group, setup_distributed
+from .launch import (cpu_model_wrapper_cfg, distributed_session, enable_amp, init_cpu_process_group,
+                     setup_distributed)
 from .optim_constructor import UDAOptimWrapperConstructor
 
 __all__ = [
     'AdaBNHook', 'reestimate_bn_stats', 'load_from_local', 'register_checkpoint_loader',
-    'cpu_model_wrapper_cfg', 'enable_amp',
+    'cpu_model_wrapper_cfg', 'distributed_session', 'enable_amp',
     'init_cpu_process_group', 'setup_distributed', 'export_segmentor', 'DistParamsCheckHook',
     'UDAOptimWrapperConstructor'
 ]

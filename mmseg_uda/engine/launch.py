@@ -2,12 +2,15 @@
 
 * :func:`setup_distributed` makes ``--launcher pytorch`` work on CPU-only machines (gloo process
   group, DDP wrapper without ``device_ids``); on GPU machines it does nothing.
+* :func:`distributed_session` ends every run of a tool the same way: all ranks meet at a barrier,
+  then the process group is destroyed, so no rank exits while another still talks to it.
 * :func:`enable_amp` implements ``--amp`` for single- and multi-optimizer ``optim_wrapper`` configs.
 """
 import datetime
 import logging
 import os
-from typing import Dict, Optional
+from contextlib import contextmanager
+from typing import Dict, Iterator, Optional
 
 import torch.distributed as torch_dist
 from mmengine.config import Config, ConfigDict
@@ -78,6 +81,30 @@ def init_cpu_process_group(launcher: str, timeout_s: Optional[float] = None) -> 
         rank=int(os.environ['RANK']),
         world_size=int(os.environ['WORLD_SIZE']),
         **kwargs)
+
+
+@contextmanager
+def distributed_session() -> Iterator[None]:
+    """Run a tool's body, then shut the process group down cleanly, if there is one.
+
+    ``tools/train.py`` and ``tools/test.py`` wrap ``runner.train()`` / ``runner.test()`` in it.
+    Neither mmengine nor torch destroys the default process group at exit; with gloo on CPU a
+    rank that leaves while the other still holds the group's threads aborts with "terminate
+    called without an active exception" (SIGABRT), and torchrun reports the whole, complete run
+    as failed. On success every rank first meets at a barrier (so none tears down while another
+    is still in its last collective), then destroys the group. After an exception the group is
+    destroyed without a barrier (the other ranks may never arrive) and the exception propagates.
+    Without a process group it does nothing.
+    """
+    try:
+        yield
+    except BaseException:
+        if torch_dist.is_available() and torch_dist.is_initialized():
+            torch_dist.destroy_process_group()
+        raise
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
 
 
 def cpu_model_wrapper_cfg(cfg: Config) -> ConfigDict:
