@@ -1,6 +1,7 @@
 """FCNs in the Wild: class-size statistics, constrained MIL loss, global feature alignment (GA)
 and category-specific adaptation (CA)."""
 import json
+import logging
 import math
 import os
 import os.path as osp
@@ -20,7 +21,9 @@ from mmseg_uda.models.adaptation.category_adaptation import resize_scores, valid
 from mmseg_uda.models.adaptation.global_alignment import GlobalFeatureAlignment
 from mmseg_uda.models.discriminators.feature_discriminator import FeatureDiscriminator
 from mmseg_uda.models.losses.adversarial_loss import domain_confusion_loss
-from mmseg_uda.models.losses.constrained_mil import (ConstrainedMILLoss, constrained_mil_loss,
+from mmseg_uda.models.losses import constrained_mil as cmil_module
+from mmseg_uda.models.losses.constrained_mil import (ConstrainedMILLoss, constrained_mil,
+                                                     constrained_mil_loss,
                                                      solve_latent_distribution)
 from mmseg_uda.models.segmentors import unwrap
 from tests.conftest import tiny_model_cfg
@@ -156,12 +159,11 @@ def test_feasible_prediction_is_its_own_latent_distribution():
                                     torch.ones(3, 5, dtype=torch.bool))
     assert sol.num_iters == 0
     assert kl_q_p(sol.log_q, torch.log_softmax(logits, 1)).item() == pytest.approx(0, abs=1e-7)
-    alpha = torch.zeros(5)
-    loss = constrained_mil_loss(logits, alpha, lower, upper)
-    probs = torch.softmax(logits, 1)
-    entropy = -(probs * torch.log_softmax(logits, 1)).sum(1).mean()
-    assert loss.item() == pytest.approx(entropy.item(), rel=1e-5)
-    loss.backward()
+    result = constrained_mil(logits, torch.zeros(5), lower, upper)
+    assert result.present.all()  # every class is the argmax somewhere: none suppressed
+    assert result.solution.num_iters == 0
+    assert result.loss.item() == pytest.approx(0, abs=1e-6)  # KL(Q ‖ P), not the entropy
+    result.loss.backward()
     assert logits.grad.abs().max().item() < 1e-6
 
 
@@ -200,15 +202,88 @@ def test_large_classes_get_scaled_gradients():
     assert torch.equal(scaled[:, [1, 2, 4]], plain[:, [1, 2, 4]])
 
 
-def test_presence_threshold_selects_constrained_classes():
-    logits = torch.zeros(1, 2, 8, 8)
-    logits[:, 1] = -6.9  # class 1 fraction ~ 0.001
-    delta, gamma = torch.tensor([0.0, 0.3]), torch.tensor([1.0, 0.5])
-    for alpha1, present in ((0.05, False), (0.005, True)):
+def presence_logits():
+    """(1, 3, 8, 8) logits: class 0 is the argmax on 63 pixels, class 1 on one pixel (d_1 = 1/64)
+    and class 2 on none, although it holds about 1 % of the probability mass everywhere."""
+    logits = torch.zeros(1, 3, 8, 8)
+    logits[:, 1] = -4.6
+    logits[:, 2] = -4.6
+    logits[0, 1, 0, 0] = 5.0
+    return logits
+
+
+def test_presence_is_decided_on_the_argmax_map():
+    """Hoffman et al. 2016, Sec. 3.2: d_c = fraction of pixels with argmax c, present if
+    d_c > 0.1·α_c. The soft fraction (class 2: about 0.01 > 0.1·0.001) must not count."""
+    logits = presence_logits()
+    assert torch.softmax(logits, 1)[0, 2].mean() > 0.009
+    delta, gamma = torch.tensor([0.0, 0.3, 0.3]), torch.tensor([1.0, 0.5, 0.5])
+    for alpha1, present1 in ((0.2, False), (0.1, True)):  # 0.1·α_1 vs d_1 = 0.0156
+        alpha = torch.tensor([0.0, alpha1, 0.001])
+        result = constrained_mil(logits, alpha, delta, gamma, suppress_absent=False)
+        assert result.present.tolist() == [[True, present1, False]]
         x = logits.clone().requires_grad_(True)
-        constrained_mil_loss(x, torch.tensor([0.0, alpha1]), delta, gamma).backward()
-        grad = x.grad.abs().max().item()  # (P - Q) / pixels: Q_1 raised up to e^2 P_1
-        assert grad > 5e-5 if present else grad < 1e-8
+        constrained_mil_loss(x, alpha, delta, gamma, suppress_absent=False).backward()
+        # a present class 1 is raised towards δ_1 (gradient (P - Q) / pixels); absent, nothing
+        # binds and Q = P
+        grad = x.grad.abs().max().item()
+        assert grad > 1e-4 if present1 else grad < 1e-8
+    # masked pixels do not count: with the class-1 pixel masked, class 1 is absent
+    mask = torch.ones(1, 8, 8, dtype=torch.bool)
+    mask[0, 0, 0] = False
+    result = constrained_mil(logits, torch.zeros(3), delta, gamma, mask=mask)
+    assert result.present.tolist() == [[True, False, False]]
+
+
+def test_absent_classes_are_suppressed_by_default():
+    """The constrained CNN's zero constraint: a class that is not present gets Q = 0 (and its
+    logits are pushed down); with suppress_absent=False it is unconstrained (Q = P)."""
+    logits = presence_logits().requires_grad_(True)
+    alpha = torch.zeros(3)
+    delta, gamma = torch.zeros(3), torch.ones(3)  # bounds that never bind
+    log_p = torch.log_softmax(logits.detach(), 1)
+    result = constrained_mil(logits, alpha, delta, gamma)
+    assert result.present.tolist() == [[True, True, False]]
+    q = result.solution.log_q.exp()
+    assert (q[:, 2] == 0).all()
+    probs = log_p.exp()
+    kept = probs[:, :2] / probs[:, :2].sum(1, keepdim=True)
+    assert torch.allclose(q[:, :2], kept, atol=1e-6)  # present classes keep P's proportions
+    assert result.loss.item() == pytest.approx(
+        -torch.log1p(-probs[:, 2]).mean().item(), rel=1e-5)  # KL(Q ‖ P) = -log(1 - P_2)
+    result.loss.backward()
+    assert torch.allclose(logits.grad, (probs - q) / 64, atol=1e-8)
+    assert (logits.grad[:, 2] > 0).all()
+    off = constrained_mil(logits.detach(), alpha, delta, gamma, suppress_absent=False)
+    assert torch.allclose(off.solution.log_q, log_p, atol=1e-6)
+    assert off.loss.item() == pytest.approx(0, abs=1e-6)
+    # no class present at all (every pixel masked): unconstrained, not an empty distribution
+    none = constrained_mil(logits.detach(), alpha, delta, gamma,
+                           mask=torch.zeros(1, 8, 8, dtype=torch.bool))
+    assert not none.present.any() and torch.isfinite(none.solution.log_q).all()
+    assert none.loss.item() == 0
+    with pytest.raises(ValueError, match='every class of image 0 is suppressed'):
+        solve_latent_distribution(log_p, delta, gamma, torch.zeros(1, 3, dtype=torch.bool),
+                                  zero=torch.ones(1, 3, dtype=torch.bool))
+    with pytest.raises(ValueError, match='class 2 of image 0 is both suppressed'):
+        solve_latent_distribution(log_p, delta, gamma, torch.ones(1, 3, dtype=torch.bool),
+                                  zero=torch.tensor([[False, False, True]]))
+
+
+def test_logged_loss_is_kl_of_latent_to_prediction():
+    """loss_cmil = mean_i KL(Q_i ‖ P_i) with binding bounds; its gradient is (P − Q)/N."""
+    logits = peaked_log_probs(scale=2.0).requires_grad_(True)
+    alpha = torch.zeros(5)
+    delta = torch.tensor([0.5, 0.0, 0.0, 0.0, 0.0])
+    gamma = torch.tensor([1.0, 0.05, 1.0, 1.0, 1.0])
+    result = constrained_mil(logits, alpha, delta, gamma, large_class_grad_scale=1.0)
+    assert result.present.all()
+    log_p = torch.log_softmax(logits.detach(), 1)
+    kl = kl_q_p(result.solution.log_q, log_p)
+    assert kl.item() > 1e-3 and result.loss.item() == pytest.approx(kl.item(), rel=1e-5)
+    result.loss.backward()
+    q = result.solution.log_q.exp()
+    assert torch.allclose(logits.grad, (log_p.exp() - q) / (12 * 16 * 3), atol=1e-7)
 
 
 def test_masked_pixels_are_ignored():
@@ -357,7 +432,8 @@ def test_category_adaptation_train_step_before_and_after_warmup(tmp_path, messag
     message_hub_iter(2)
     log_vars = model.train_step(uda_batch(seed=3), optim)
     assert set(k for k in log_vars if k.startswith(('tgt.', 'adv.', 'disc.'))) == {
-        'tgt.ca.loss_cmil'}
+        'tgt.ca.loss_cmil', 'tgt.ca.cmil_residual', 'tgt.ca.cmil_steps', 'tgt.ca.cmil_present'}
+    assert log_vars['tgt.ca.cmil_present'] >= 1 and log_vars['tgt.ca.cmil_steps'] >= 0
     assert torch.isfinite(log_vars['tgt.ca.loss_cmil']) and log_vars['tgt.ca.loss_cmil'] > 0
     assert log_vars['nonfinite_steps'].item() == 0
 
@@ -506,3 +582,35 @@ def test_downsampled_constraint_grid_preserves_class_fractions(tmp_path):
                   'target')[0]['loss_cmil']
         loss.backward()
         assert torch.isfinite(loss) and x.grad.abs().sum() > 0
+
+
+def test_solver_state_is_logged_and_non_convergence_warned(tmp_path, monkeypatch):
+    """cmil_residual / cmil_steps are the solve's; a solve that stops before ``tol`` warns, the
+    1st and 10th time (not every time)."""
+    warnings = []
+    monkeypatch.setattr(cmil_module, 'print_log',
+                        lambda msg, **kwargs: warnings.append((msg, kwargs.get('level'))))
+    stats = write_stats(tmp_path / 's.json')
+    logits = torch.randn(2, 4, 6, 8) * 3
+    outputs = dict(logits=logits, input_shape=(48, 64))
+    samples = [SegDataSample(metainfo=dict(img_shape=(48, 64)))] * 2
+    converged = CategoryAdaptation(num_classes=4, stats_file=stats)
+    losses = converged(outputs, samples, 'target')[0]
+    log_p = torch.log_softmax(logits, 1)
+    present = cmil_module.class_presence(log_p, converged.loss.alpha,
+                                         torch.full((2, 1, 6, 8), 1 / 48), 0.1)
+    sol = solve_latent_distribution(log_p, converged.loss.delta, converged.loss.gamma, present,
+                                    zero=~present)
+    assert sol.converged and sol.num_iters > 0
+    assert losses['cmil_steps'].item() == sol.num_iters
+    assert losses['cmil_residual'].item() == pytest.approx(sol.residual, abs=1e-9)
+    assert losses['cmil_present'].item() == present.sum(1).float().mean().item()
+    assert not warnings
+    capped = CategoryAdaptation(num_classes=4, stats_file=stats, num_iters=1)
+    for _ in range(12):
+        losses = capped(outputs, samples, 'target')[0]
+    assert losses['cmil_steps'].item() == 1 and losses['cmil_residual'].item() > 1e-4
+    assert capped.loss.unconverged_solves == 12
+    assert len(warnings) == 2 and all(level == logging.WARNING for _, level in warnings)
+    assert 'stopped after 1 steps with residual' in warnings[0][0]
+    assert '10 unconverged solve(s)' in warnings[1][0]

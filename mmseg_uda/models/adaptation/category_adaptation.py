@@ -85,12 +85,19 @@ class CategoryAdaptation(BaseAdaptation):
     Adaptation", 2016, Sec. 3.2 (category-specific adaptation, CA). From the source labels,
     ``tools/compute_class_stats.py`` computes for each class c, over the source images containing
     c, the pixel fraction's lower 10 % boundary α_c, mean δ_c and upper 10 % boundary γ_c. On each
-    target image, class c is present when its predicted fraction d_c > 0.1·α_c, and present
-    classes are constrained to δ_c ≤ fraction ≤ γ_c (slack on the lower bound only) by the
-    constrained multiple-instance loss of Pathak et al. (ICCV 2015): the latent distribution
-    closest to the prediction under these constraints is found, and the prediction is trained
-    towards it by cross-entropy (:class:`~mmseg_uda.models.losses.ConstrainedMILLoss`). Classes
+    target image, class c is present when the fraction d_c of the pixels whose argmax is c
+    exceeds 0.1·α_c; the other classes are suppressed (no mass in the latent distribution, the
+    constrained CNN's zero constraint) and the present ones are constrained to
+    δ_c ≤ fraction ≤ γ_c (slack on the lower bound only) by the constrained multiple-instance
+    loss of Pathak et al. (ICCV 2015): the latent distribution closest to the prediction under
+    these constraints is found, and the prediction is trained towards it, the loss being
+    KL(latent ‖ prediction) (:class:`~mmseg_uda.models.losses.ConstrainedMILLoss`). Classes
     with α_c > 0.1 have their gradients scaled by 0.1.
+
+    Besides ``loss_cmil`` the training log gets, per target batch, ``cmil_residual`` (the dual
+    solver's final residual, a class fraction; at most ``tol`` when it converged),
+    ``cmil_steps`` (its dual steps) and ``cmil_present`` (present classes per image, mean);
+    an unconverged solve is also reported by a warning.
 
     Only the target logits get a loss (after warm-up, like every adaptation of
     :class:`UDASegmentor`); there is no discriminator, so CA runs alone or next to
@@ -112,6 +119,8 @@ class CategoryAdaptation(BaseAdaptation):
         output_stride (int, optional): Alternatively, the grid's stride relative to the network
             input (the grid is ``input // stride``). Neither: the logits' own resolution.
         present_threshold (float): Presence threshold relative to α_c (0.1 in the paper).
+        suppress_absent (bool): Whether classes that are not present get no mass in the latent
+            distribution (the constrained CNN; default) or are left unconstrained.
         large_class_threshold (float): α_c above which a class is "large" (0.1 in the paper).
         large_class_grad_scale (float): Gradient factor of large classes (0.1 in the paper).
         slack_weight (float): Penalty β of a lower-bound violation (bound of its dual variable).
@@ -128,10 +137,10 @@ class CategoryAdaptation(BaseAdaptation):
                  classes: Union[None, str, Sequence[str]] = None,
                  source_config: Optional[str] = None, loss_weight: float = 1.0,
                  output_size=None, output_stride: Optional[int] = None,
-                 present_threshold: float = 0.1, large_class_threshold: float = 0.1,
-                 large_class_grad_scale: float = 0.1, slack_weight: float = 2.0,
-                 num_iters: int = 100, step_size: float = 0.5, max_step: float = 1.0,
-                 tol: float = 1e-4, init_cfg=None) -> None:
+                 present_threshold: float = 0.1, suppress_absent: bool = True,
+                 large_class_threshold: float = 0.1, large_class_grad_scale: float = 0.1,
+                 slack_weight: float = 2.0, num_iters: int = 100, step_size: float = 0.5,
+                 max_step: float = 1.0, tol: float = 1e-4, init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if loss_weight < 0:
             raise ValueError(f'CategoryAdaptation loss_weight must be >= 0, got {loss_weight}')
@@ -155,7 +164,7 @@ class CategoryAdaptation(BaseAdaptation):
         self.loss = ConstrainedMILLoss(
             self.stats.alpha, self.stats.delta, self.stats.gamma, loss_weight=loss_weight,
             loss_name=LOSS_NAME, present_threshold=present_threshold,
-            large_class_threshold=large_class_threshold,
+            suppress_absent=suppress_absent, large_class_threshold=large_class_threshold,
             large_class_grad_scale=large_class_grad_scale, slack_weight=slack_weight,
             num_iters=num_iters, step_size=step_size, max_step=max_step, tol=tol)
 
@@ -171,7 +180,8 @@ class CategoryAdaptation(BaseAdaptation):
 
     def forward(self, outputs: Outputs, data_samples: SampleList,
                 domain: str) -> Tuple[Tensors, Tensors]:
-        """``loss_cmil`` of the target logits; nothing on the source, no representation."""
+        """``loss_cmil`` (and the solver's log values) of the target logits; nothing on the
+        source, no representation."""
         if domain != 'target':
             return {}, {}
         logits: torch.Tensor = outputs['logits']
@@ -184,4 +194,12 @@ class CategoryAdaptation(BaseAdaptation):
         if tuple(size) != tuple(logits.shape[-2:]):
             fine_mask = valid_cells(data_samples, input_shape, logits.shape[-2:], logits.device)
             logits = resize_scores(logits, size, fine_mask)
-        return {LOSS_NAME: self.loss(logits, mask)}, {}
+        result = self.loss.compute(logits, mask)
+        solution = result.solution
+        device = result.loss.device
+        return {
+            LOSS_NAME: result.loss,
+            'cmil_residual': torch.tensor(solution.residual, device=device),
+            'cmil_steps': torch.tensor(float(solution.num_iters), device=device),
+            'cmil_present': result.present.sum(dim=1).float().mean(),
+        }, {}
