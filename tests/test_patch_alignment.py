@@ -10,7 +10,7 @@ from mmseg.structures import SegDataSample
 from mmseg_uda.label_stats import (assign_modes, load_patch_modes, patch_histograms,
                                    save_patch_modes)
 from mmseg_uda.models.adaptation.patch_alignment import (PatchAlignment, crop_to_patch_grid,
-                                                         patch_cluster_loss)
+                                                         labelled_fraction, patch_cluster_loss)
 from mmseg_uda.models.adaptation.patch_cluster_head import PatchClusterHead
 from mmseg_uda.models.discriminators.fc_discriminator import FCDiscriminator
 from mmseg_uda.models.segmentors import unwrap
@@ -31,7 +31,7 @@ def random_labels(n, h, w, seed=0, ignore_frac=0.3):
     return label
 
 
-def reference_histograms(label, patch_size, grid):
+def reference_histograms(label, patch_size, grid, min_labelled=0.0):
     """Slow loop over images, patches and cells (cells split as numpy.array_split does)."""
     ph, pw = patch_size
     n, h, w = label.shape
@@ -42,7 +42,8 @@ def reference_histograms(label, patch_size, grid):
         for py in range(gh):
             for px in range(gw):
                 patch = label[i, py * ph:(py + 1) * ph, px * pw:(px + 1) * pw].numpy()
-                valid[i, py, px] = (patch != IGNORE).any()
+                labelled = (patch != IGNORE).sum()
+                valid[i, py, px] = labelled > 0 and labelled >= min_labelled * patch.size
                 cells = [c for rows in np.array_split(patch, grid[0], axis=0)
                          for c in np.array_split(rows, grid[1], axis=1)]
                 for j, cell in enumerate(cells):
@@ -77,6 +78,25 @@ def test_patch_histograms_match_reference_loop(patch_size, grid):
     assert torch.equal(valid, ref_valid)
 
 
+def test_min_labelled_fraction_drops_mostly_ignored_patches():
+    label = torch.zeros(4, 8, dtype=torch.long)
+    label[:, :4] = IGNORE
+    label[0, 0] = 1  # left patch: 1 of 16 pixels labelled; right patch: all labelled
+    assert patch_histograms(label, 4, C)[1].tolist() == [[True, True]]
+    torch.testing.assert_close(labelled_fraction(label[None, :, :7], (4, 3)),
+                               torch.tensor([[[1 / 12, 2 / 3]]]))
+    # PatchAlignment gives the left patch no Γ target (default: at least half of it labelled)
+    adaptation = PatchAlignment(C, 4, modes=random_modes(), num_modes=K)
+    sample = SegDataSample()
+    sample.gt_sem_seg = PixelData(data=label[None])
+    targets = adaptation.patch_targets([sample], (4, 8))
+    assert targets[0, 0, 0] == IGNORE and targets[0, 0, 1] < K
+    loose = PatchAlignment(C, 4, modes=random_modes(), num_modes=K, min_labelled_fraction=0)
+    assert (loose.patch_targets([sample], (4, 8)) < K).all()
+    with pytest.raises(ValueError, match='min_labelled_fraction must be in'):
+        PatchAlignment(C, 4, modes=random_modes(), num_modes=K, min_labelled_fraction=-0.1)
+
+
 def test_all_ignore_patches_invalid_and_cells_zero():
     label = torch.zeros(8, 8, dtype=torch.long)
     label[:4, :4] = IGNORE  # top-left patch: all ignore
@@ -89,7 +109,7 @@ def test_all_ignore_patches_invalid_and_cells_zero():
 
 
 def test_patch_histograms_errors():
-    with pytest.raises(ValueError, match='label value 7'):
+    with pytest.raises(ValueError, match=r'label values? \[?7'):
         patch_histograms(torch.full((4, 4), 7), 2, C)
     with pytest.raises(ValueError, match=r'patch_size \(8, 8\) is larger.*\(4, 6\)'):
         patch_histograms(torch.zeros(4, 6, dtype=torch.long), 8, C)
@@ -164,14 +184,48 @@ def test_patch_alignment_argument_errors():
 
 
 # ---------------------------------------------------------------------------- head, discriminator
-def test_patch_cluster_head_shapes():
-    head = PatchClusterHead(C, K, hidden_channels=16)
+@pytest.mark.parametrize('pooling,grid,first_kernel', [('cell', (2, 2), (2, 2)),
+                                                       ('cell', (3, 2), (3, 2)),
+                                                       ('patch', (2, 2), (1, 1))])
+def test_patch_cluster_head_shapes(pooling, grid, first_kernel):
+    head = PatchClusterHead(C, K, hidden_channels=16, grid=grid, pooling=pooling)
     convs = [m for m in head.convs if isinstance(m, torch.nn.Conv2d)]
-    assert [tuple(c.weight.shape) for c in convs] == [(16, C, 1, 1), (K, 16, 1, 1)]
-    assert head(torch.randn(2, C, 8, 12), (2, 3)).shape == (2, K, 2, 3)
+    assert [tuple(c.weight.shape) for c in convs] == [(16, C, *first_kernel), (K, 16, 1, 1)]
+    assert convs[0].stride == first_kernel
+    assert head(torch.randn(2, C, 12, 12), (2, 3)).shape == (2, K, 2, 3)
     assert head(torch.randn(1, C, 3, 6), (2, 4)).shape == (1, K, 2, 4)
     with pytest.raises(ValueError, match='4-channel logits'):
         head(torch.randn(1, 3, 4, 4), (2, 2))
+    with pytest.raises(ValueError, match="pooling must be one of.*'pixel'"):
+        PatchClusterHead(C, K, pooling='pixel')
+
+
+def mirrored_patch_logits():
+    """Confident logits of two 2x2-cell patches, side by side (one logit cell per descriptor
+    cell): class 0 | class 1 over class 0 | class 1, and its mirror image class 1 | class 0
+    over class 1 | class 0. Same class proportions, different layout, so different modes."""
+    left = torch.tensor([[0, 1], [0, 1]])
+    label = torch.cat([left, 1 - left], dim=1)  # (2, 4): two patches
+    return 10 * torch.nn.functional.one_hot(label, C).permute(2, 0, 1)[None].float()
+
+
+def test_default_head_separates_mirrored_patches():
+    """Γ gives mirrored patches different modes: the default head learns to tell them apart,
+    the pooled-per-patch head cannot (its inputs, hence its outputs, are identical)."""
+    logits, targets = mirrored_patch_logits(), torch.tensor([[[0, 1]]])
+    torch.manual_seed(0)
+    pooled = PatchClusterHead(C, K, hidden_channels=16, pooling='patch')
+    out = pooled(logits, (1, 2))
+    torch.testing.assert_close(out[..., 0], out[..., 1], rtol=0, atol=1e-6)
+    head = PatchClusterHead(C, K, hidden_channels=16)
+    optimizer = torch.optim.Adam(head.parameters(), lr=0.05)
+    for _ in range(20):
+        optimizer.zero_grad()
+        loss = patch_cluster_loss(head(logits, (1, 2)), targets)
+        loss.backward()
+        optimizer.step()
+    assert torch.equal(head(logits, (1, 2)).argmax(1), targets)
+    assert patch_cluster_loss(head(logits, (1, 2)), targets) < 0.1
 
 
 def test_crop_to_patch_grid_drops_the_remainder():
@@ -240,7 +294,8 @@ def test_cluster_loss_value_and_gradients():
     with torch.no_grad():
         logits = gen.segmentor_outputs(src['inputs'], False)['logits']
         labels = torch.stack([s.gt_sem_seg.data[0] for s in src['data_samples']])
-        hist, valid = reference_histograms(labels, (12, 12), (2, 2))
+        hist, valid = reference_histograms(labels, (12, 12), (2, 2),
+                                           adaptation.min_labelled_fraction)
         targets = assign_modes(hist, adaptation.modes, valid)
         expected = 0.5 * torch.nn.functional.cross_entropy(
             adaptation.head(logits[..., :3, :6], (2, 4)), targets)

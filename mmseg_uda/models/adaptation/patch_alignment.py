@@ -42,11 +42,29 @@ def crop_to_patch_grid(logits: torch.Tensor, input_shape: Sequence[int],
     return logits[..., :covered_h, :covered_w], grid
 
 
+def labelled_fraction(labels: torch.Tensor, patch_size: Sequence[int],
+                      ignore_index: int = 255) -> torch.Tensor:
+    """Fraction of labelled (not ``ignore_index``) pixels of every whole patch.
+
+    Args:
+        labels (Tensor): Label maps (N, H, W).
+        patch_size (Sequence[int]): (ph, pw); the bottom/right remainder is dropped, as in
+            :func:`~mmseg_uda.label_stats.patch_histograms`.
+        ignore_index (int): Label of ignored pixels.
+
+    Returns:
+        Tensor: (N, H // ph, W // pw) float fractions in [0, 1].
+    """
+    labelled = (labels != ignore_index).float()[:, None]
+    return F.avg_pool2d(labelled, tuple(patch_size), stride=tuple(patch_size))[:, 0]
+
+
 def patch_cluster_loss(mode_logits: torch.Tensor, targets: torch.Tensor,
                        ignore_index: int = 255) -> torch.Tensor:
     """Ld: cross-entropy between mode logits and Γ(Y), averaged over the valid patches.
 
-    Tsai et al., ICCV 2019, Eq. 2. Zero (with a gradient path) when no patch is valid, where the
+    Tsai et al., ICCV 2019, Eq. 1 (written there as a sum over the patches; the mean keeps λd
+    independent of the image size, as AdaptSegNet's mean losses keep λadv). Zero (with a gradient path) when no patch is valid, where the
     mean cross-entropy would be NaN.
 
     Args:
@@ -71,15 +89,19 @@ class PatchAlignment(BaseAdaptation):
     (``tools/build_patch_modes.py``). In training, the :class:`PatchClusterHead` H maps the
     segmentation output to F, logits over the modes of every patch:
 
-    - source: ``Ld = λd · CE(F_s, Γ(Ys))`` (Eq. 2), Γ assigning each label patch its nearest
-      mode; patches that are all-ignore (e.g. the padding the data preprocessor adds with
-      ``seg_pad_val=255``) are left out;
+    - source: ``Ld = λd · CE(F_s, Γ(Ys))`` (Eq. 1), Γ assigning each label patch its nearest
+      mode; patches whose labelled fraction is below ``min_labelled_fraction`` (among them the
+      all-ignore padding the data preprocessor adds with ``seg_pad_val=255``) get no target;
     - target: no loss of its own; ``λadv · L_adv(D(softmax(F_t)), source)`` under the frozen
-      discriminator (Eq. 3);
+      discriminator (Eq. 2; the generator side of Eq. 5);
     - discriminator: ½ L_D on the detached ``softmax(F)`` of each domain (Eq. 4).
 
-    H is trained with the segmentor (``segmentor`` optimizer), D (an :class:`FCDiscriminator`
-    by default) by the ``discriminator`` optimizer. H is not used at inference.
+    H is trained with the segmentor (``segmentor`` optimizer), D (an :class:`FCDiscriminator`,
+    Sec. 3.4) by the ``discriminator`` optimizer. H is not used at inference. Its learning rate
+    is the paper's unspecified choice: the shipped schedules give every parameter whose name
+    contains ``head`` 10x the base rate (AdaptSegNet's rate for its newly initialised
+    classifier), and H (``adaptations.<name>.head``) is such a new layer, so it trains at 10x as
+    well (``configs/_base_/schedules/adaptsegnet_150k.py``).
 
     Args:
         num_classes (int): Number of classes (filled in by the UDA segmentor).
@@ -91,6 +113,12 @@ class PatchAlignment(BaseAdaptation):
         grid (int | tuple[int, int]): Cells per patch of the descriptor (2x2 in the paper).
         num_modes (int): K (50 in the paper).
         hidden_channels (int): Width of the head's first convolution.
+        head_pooling (str): ``'cell'`` (default: H sees the class distribution of each
+            descriptor cell, i.e. the 2x2 layout Γ clusters) or ``'patch'`` (one pooled
+            distribution per patch); see :class:`PatchClusterHead`.
+        min_labelled_fraction (float): A patch gets a Γ target only when at least this fraction
+            of its pixels is labelled (our choice, the paper is silent: 0.5, so that the target
+            describes most of what H sees); 0 keeps every patch with a labelled pixel.
         loss_weight_cluster (float): λd (0.01 in the paper); 0 skips Γ(Ys) and Ld.
         loss_weight_adv (float): λadv (0.0005 in the paper); 0 builds no discriminator.
         gan_type (str): ``'bce'`` or ``'ls'``.
@@ -104,7 +132,8 @@ class PatchAlignment(BaseAdaptation):
 
     def __init__(self, num_classes: int, patch_size, modes_file: Optional[str] = None,
                  modes: Optional[torch.Tensor] = None, grid=(2, 2), num_modes: int = 50,
-                 hidden_channels: int = 256, loss_weight_cluster: float = 0.01,
+                 hidden_channels: int = 256, head_pooling: str = 'cell',
+                 min_labelled_fraction: float = 0.5, loss_weight_cluster: float = 0.01,
                  loss_weight_adv: float = 0.0005, gan_type: str = 'bce',
                  ignore_index: int = 255,
                  discriminator: ConfigType = dict(type='FCDiscriminator'),
@@ -135,7 +164,12 @@ class PatchAlignment(BaseAdaptation):
         self.gan_type = gan_type
         self.ignore_index = ignore_index
         self.discriminator_cfg = dict(discriminator)
-        self.head = PatchClusterHead(num_classes, num_modes, hidden_channels)
+        if not 0.0 <= min_labelled_fraction <= 1.0:
+            raise ValueError('PatchAlignment min_labelled_fraction must be in [0, 1], got '
+                             f'{min_labelled_fraction}')
+        self.min_labelled_fraction = min_labelled_fraction
+        self.head = PatchClusterHead(num_classes, num_modes, hidden_channels, self.grid,
+                                     head_pooling)
 
     @property
     def uses_target(self) -> bool:
@@ -154,7 +188,7 @@ class PatchAlignment(BaseAdaptation):
                       input_shape: Sequence[int]) -> torch.Tensor:
         """Γ(Ys): the mode of every patch of the source labels, ``ignore_index`` if invalid.
 
-        Labels smaller than the input (not padded by the data preprocessor) are padded with
+        A patch is invalid when less than ``min_labelled_fraction`` of it is labelled. Labels smaller than the input (not padded by the data preprocessor) are padded with
         ``ignore_index`` at the bottom/right, where the preprocessor pads images, so padded
         areas never count as labelled patches.
 
@@ -174,8 +208,12 @@ class PatchAlignment(BaseAdaptation):
                                  f'network input {(height, width)}')
             labels.append(F.pad(label, (0, width - label.shape[1], 0, height - label.shape[0]),
                                 value=self.ignore_index))
-        hist, valid = patch_histograms(torch.stack(labels), self.patch_size, self.num_classes,
+        labels = torch.stack(labels)
+        hist, valid = patch_histograms(labels, self.patch_size, self.num_classes,
                                        self.ignore_index, self.grid)
+        if self.min_labelled_fraction > 0:
+            valid &= labelled_fraction(labels, self.patch_size,
+                                       self.ignore_index) >= self.min_labelled_fraction
         return assign_modes(hist, self.modes, valid, self.ignore_index)
 
     def forward(self, outputs: Outputs, data_samples: SampleList,

@@ -10,7 +10,7 @@ class FCDiscriminator(FeatureDiscriminator):
     """Fully-connected discriminator applied at every location of a map of vectors.
 
     Tsai, Sohn, Schulter, Chandraker, "Domain Adaptation for Structured Output via
-    Discriminative Patch Representations", ICCV 2019, Sec. 3.3 / 4: D sees the K-dimensional
+    Discriminative Patch Representations", ICCV 2019, Sec. 3.4 (trained with Eq. 4): D sees the K-dimensional
     softmax vectors of the patch representation F and consists of three fully-connected layers
     with {256, 512, 1} outputs, each but the last followed by a leaky ReLU (slope 0.2). Applied
     independently at every patch, the layers are 1x1 convolutions: this is
