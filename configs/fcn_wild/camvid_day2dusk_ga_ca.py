@@ -4,8 +4,11 @@
 # on the target predictions, from the class-size statistics of the 406 labelled day frames:
 #   python tools/compute_class_stats.py configs/fcn_wild/camvid_day2dusk_ga_ca.py \
 #       --out work_dirs/class_stats/camvid_day.json
-# CA as in the paper: present when d_c > 0.1·α_c, δ_c ≤ fraction ≤ γ_c with slack on the lower
-# bound, gradients x0.1 for classes with α_c > 0.1, weight 1 (the paper sums the losses). The
+# CA as in the paper: present when d_c > 0.1·α_c (d_c the fraction of pixels whose argmax is c),
+# classes not present suppressed (Q = 0, the constrained CNN's zero constraint),
+# δ_c ≤ fraction ≤ γ_c with slack on the lower bound, gradients x0.1 for classes with
+# α_c > 0.1, weight 1 (the paper sums the losses). Unlike the paper's recipe, adaptation starts
+# after 200 source-only iterations of the same run (the CPU table's common schedule). The
 # constraints are imposed on the logits' own grid (23x30 per frame, output stride 8; the
 # 4 padded bottom rows of the 184x240 input are left out).
 _base_ = ['./camvid_day2dusk_ga.py']

@@ -11,16 +11,19 @@
 #   last ResNet stage (output stride 8) that feeds the ASPP classifier.
 # - Classifier widths (1x1 convs 1024, 1024, 1): our choice, as in gta2cs_vgg16_ga.py.
 # - Data, optimiser, schedule: the AdaptSegNet ones of this repo's GTA5 configs
-#   (SGD 2.5e-4 / Adam 1e-4, poly 0.9, 150k iterations); warm-up 10k source-only iterations as
-#   configs/patch_align/gta2cs.py (our choice).
+#   (SGD 2.5e-4 / Adam 1e-4, poly 0.9, 150k iterations).
+# - Initialisation: as the paper's recipe (gta2cs_vgg16_ga.py), the trained source-only model of
+#   the same network, configs/source_only/gta2cs_deeplabv2_r101_noaux.py (train it first), no
+#   warm-up; from ImageNet instead: --cfg-options load_from=None model.warmup_iters=10000.
 _base_ = [
     '../_base_/models/deeplabv2_r101.py',
     '../_base_/datasets/gta_to_cityscapes.py',
     '../_base_/schedules/adaptsegnet_150k.py',
     '../_base_/default_runtime.py',
 ]
+load_from = 'work_dirs/gta2cs_deeplabv2_r101_noaux/iter_150000.pth'
 model = dict(
-    warmup_iters=10000,
+    warmup_iters=0,
     segmentor=dict(auxiliary_head=None),
     adaptations=dict(
         ga=dict(

@@ -1,0 +1,24 @@
+# Source-only model of FCNs in the Wild, Cityscapes train cities -> val cities, dilated VGG-16
+# front-end (Hoffman, Wang, Yu, Darrell, 2016, "source only": 64.0 mIoU, 19 classes, Cityscapes
+# val): the front-end and fc8 of configs/fcn_wild/cs_crosscity_vgg16_ga.py, from ImageNet VGG-16
+# weights, trained on the 2,975 labelled Cityscapes train images at 1024x512 only (the val images
+# are not loaded for training).
+# Optimiser/schedule: not in the paper; the adaptation configs' (adaptsegnet_150k.py, batch 1).
+# The paper adapts this trained model: configs/fcn_wild/cs_crosscity_vgg16_ga{,_ca}.py start
+# from its final checkpoint, so train it first (from the repository root):
+#   python tools/train.py configs/source_only/cs_crosscity_vgg16.py
+#   # -> work_dirs/cs_crosscity_vgg16/iter_150000.pth, the adaptation configs' load_from
+_base_ = [
+    '../_base_/models/vgg16_dilated_fcn.py',
+    '../_base_/datasets/cityscapes_crosscity.py',
+    '../_base_/schedules/adaptsegnet_150k.py',
+    '../_base_/default_runtime.py',
+]
+train_dataloader = dict(
+    _delete_=True,
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset={{_base_.source_train}},
+)

@@ -1,0 +1,23 @@
+# Source-only model of FCNs in the Wild, GTA5 -> Cityscapes, dilated VGG-16 front-end
+# (Hoffman, Wang, Yu, Darrell, 2016, "source only": 21.1 mIoU, 19 classes, Cityscapes val): the
+# front-end and fc8 of configs/fcn_wild/gta2cs_vgg16_ga.py, from ImageNet VGG-16 weights, trained
+# on GTA5 at 1280x720 only (target images are not loaded), evaluated on Cityscapes val.
+# Optimiser/schedule: not in the paper; the adaptation configs' (adaptsegnet_150k.py, batch 1).
+# The paper adapts this trained model: configs/fcn_wild/gta2cs_vgg16_ga{,_ca}.py start from its
+# final checkpoint, so train it first (from the repository root):
+#   python tools/train.py configs/source_only/gta2cs_vgg16.py
+#   # -> work_dirs/gta2cs_vgg16/iter_150000.pth, the adaptation configs' load_from
+_base_ = [
+    '../_base_/models/vgg16_dilated_fcn.py',
+    '../_base_/datasets/gta_to_cityscapes.py',
+    '../_base_/schedules/adaptsegnet_150k.py',
+    '../_base_/default_runtime.py',
+]
+train_dataloader = dict(
+    _delete_=True,
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset={{_base_.source_train}},
+)
