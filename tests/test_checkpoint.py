@@ -1,5 +1,7 @@
-"""mmseg_uda.engine.checkpoint: mmengine checkpoints load again under torch >= 2.6."""
+"""mmseg_uda.engine.checkpoint: mmengine checkpoints load again under torch >= 2.6; unreadable
+ones are errors naming the file."""
 import pickle
+import re
 from pathlib import Path
 
 import numpy as np
@@ -72,3 +74,18 @@ def test_register_is_idempotent_and_local_only() -> None:
     assert CheckpointLoader._get_checkpoint_loader('work_dirs/iter_4.pth') is load_from_local
     http_loader = CheckpointLoader._get_checkpoint_loader('https://example.com/model.pth')
     assert http_loader is mmengine_checkpoint.load_from_http
+
+
+@pytest.mark.parametrize('damage', ['truncated', 'empty', 'garbage'])
+def test_unreadable_checkpoint_names_the_path(mmengine_ckpt: Path, damage: str) -> None:
+    """A cut-short or corrupt file (an interrupted save or copy) is an error naming it, whether
+    it is loaded as a dict (``--resume``) or into a model (``load_from``, tools/test.py)."""
+    data = mmengine_ckpt.read_bytes()
+    bad = mmengine_ckpt.with_name(f'{damage}.pth')
+    bad.write_bytes({'truncated': data[:len(data) // 2], 'empty': b'',
+                     'garbage': bytes(range(256)) * 4}[damage])
+    message = re.escape(f"cannot load checkpoint '{bad}' ({bad.stat().st_size} bytes)")
+    with pytest.raises(RuntimeError, match=message + '.*The file is truncated or corrupt'):
+        _load_checkpoint(str(bad), map_location='cpu')
+    with pytest.raises(RuntimeError, match=message):
+        load_checkpoint(tiny_model(), str(bad), map_location='cpu')

@@ -9,6 +9,7 @@ extension point, :meth:`CheckpointLoader.register_scheme`; every other scheme (`
 ``s3://``, ...) keeps mmengine's loader and torch's safe default.
 """
 import os.path as osp
+import pickle
 from typing import Any, Optional, Union
 
 import torch
@@ -36,11 +37,21 @@ def load_from_local(filename: str,
 
     Raises:
         FileNotFoundError: If ``filename`` is not an existing file.
+        RuntimeError: If ``torch.load`` cannot read it (a truncated or corrupt file, a CUDA
+            checkpoint on a CPU-only machine...); the message names the file and its size.
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
-    return torch.load(filename, map_location=map_location, weights_only=False)
+    try:
+        return torch.load(filename, map_location=map_location, weights_only=False)
+    except (RuntimeError, EOFError, pickle.UnpicklingError) as err:
+        unreadable = (isinstance(err, (EOFError, pickle.UnpicklingError))
+                      or 'PytorchStreamReader' in str(err))
+        hint = (' The file is truncated or corrupt (an interrupted save or copy?); use another '
+                'checkpoint.' if unreadable else '')
+        raise RuntimeError(f'cannot load checkpoint {filename!r} ({osp.getsize(filename)} '
+                           f'bytes): {type(err).__name__}: {str(err).rstrip(".")}.{hint}') from err
 
 
 def register_checkpoint_loader() -> None:
