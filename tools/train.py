@@ -16,7 +16,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
-from mmseg_uda.engine import distributed_session, enable_amp, setup_distributed
+from mmseg_uda.engine import check_resume, distributed_session, enable_amp, setup_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -59,7 +59,11 @@ def parse_args() -> argparse.Namespace:
 
 
 def build_config(args: argparse.Namespace) -> Config:
-    """Load the config and apply the command-line options to it."""
+    """Load the config and apply the command-line options to it.
+
+    ``--resume`` with nothing to resume in the work dir is an error here (:func:`check_resume`),
+    before any model or data is built.
+    """
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
@@ -72,6 +76,7 @@ def build_config(args: argparse.Namespace) -> Config:
     if args.amp:
         enable_amp(cfg)
     cfg.resume = args.resume
+    check_resume(cfg)
     setup_distributed(cfg, args.launcher)
     return cfg
 
