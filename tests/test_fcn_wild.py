@@ -270,6 +270,21 @@ def test_absent_classes_are_suppressed_by_default():
                                   zero=torch.tensor([[False, False, True]]))
 
 
+def test_single_remaining_class_is_the_latent_distribution():
+    """Only class 0 present: Q is class 0 everywhere and its bounds (an upper bound γ_0 = 0.5 it
+    cannot meet) are not enforced, so the solve is immediate, not an unconverged one."""
+    logits = torch.zeros(2, 3, 4, 4)
+    logits[:, 0] = 3.0
+    delta, gamma = torch.tensor([0.1, 0.1, 0.1]), torch.tensor([0.5, 0.5, 0.5])
+    result = constrained_mil(logits, torch.zeros(3), delta, gamma)
+    assert result.present.tolist() == [[True, False, False]] * 2
+    sol = result.solution
+    assert sol.converged and sol.num_iters == 0 and sol.residual == 0
+    assert torch.equal(sol.log_q.exp()[:, 0], torch.ones(2, 4, 4))
+    log_p0 = torch.log_softmax(logits, 1)[:, 0]
+    assert result.loss.item() == pytest.approx(-log_p0.mean().item(), rel=1e-6)
+
+
 def test_logged_loss_is_kl_of_latent_to_prediction():
     """loss_cmil = mean_i KL(Q_i ‖ P_i) with binding bounds; its gradient is (P − Q)/N."""
     logits = peaked_log_probs(scale=2.0).requires_grad_(True)

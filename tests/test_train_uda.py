@@ -5,6 +5,7 @@ Output-space adaptation on the built-in synthetic data, past its warm-up, on CPU
 import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -96,6 +97,39 @@ def test_resume_restores_both_optimizers_then_test(trained, tmp_path):
                     str(resumed / 'iter_6.pth'), '--work-dir', str(tmp_path / 'test')],
                    cwd=tmp_path)
     assert re.search(r'mIoU: \d+\.\d+', out)
+
+
+def run_failing(args, cwd):
+    """Run a tool that must fail; return its combined output."""
+    proc = subprocess.run(args, cwd=cwd, env={**os.environ, 'CUDA_VISIBLE_DEVICES': ''},
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert proc.returncode != 0, proc.stdout[-3000:]
+    return proc.stdout
+
+
+def miou(out: str) -> float:
+    return float(re.findall(r'mIoU: (\d+\.\d+)', out)[-1])
+
+
+def test_test_tool_loads_strictly(trained, tmp_path):
+    """tools/test.py: a checkpoint for another class count, or of another architecture, is an
+    error naming the first keys; an exported plain-segmentor checkpoint on the UDA config
+    scores exactly what the UDA checkpoint scores."""
+    config, work = trained
+    test = [sys.executable, os.path.join(REPO, 'tools', 'test.py'), str(config)]
+    out = run_tool(test + [str(work / 'iter_4.pth'), '--work-dir', str(tmp_path / 'a')],
+                   cwd=tmp_path)
+    reference = miou(out)
+    out = run_failing(test + [str(work / 'iter_4.pth'), '--work-dir', str(tmp_path / 'b'),
+                              '--cfg-options', 'model.segmentor.decode_head.num_classes=11',
+                              'model.segmentor.auxiliary_head.num_classes=11'], cwd=tmp_path)
+    assert re.search(r'does not fit the model.*tensors have another shape, e\.g\. '
+                     r'generator\.segmentor\.\S+: \(19, ', out), out[-3000:]
+    plain = tmp_path / 'plain.pth'
+    run_tool([sys.executable, os.path.join(REPO, 'tools', 'model_converters', 'uda_to_mmseg.py'),
+              str(work / 'iter_4.pth'), str(plain)], cwd=tmp_path)
+    out = run_tool(test + [str(plain), '--work-dir', str(tmp_path / 'c')], cwd=tmp_path)
+    assert miou(out) == reference
 
 
 def test_dist_train_two_ranks_stay_identical(tmp_path):

@@ -60,22 +60,41 @@ def test_output_space_validates_arguments():
         build(output_space_cfg(disc_input_size='half'))
 
 
+def count_backbone_batches(model):
+    """A list that receives the batch size of every backbone forward, and the hook's handle."""
+    sizes = []
+    handle = model.segmentor.backbone.register_forward_pre_hook(
+        lambda m, args: sizes.append(args[0].shape[0]))
+    return sizes, handle
+
+
 def test_warmup_is_source_only_and_skips_target_forward(message_hub_iter):
     model = build(output_space_cfg(), warmup_iters=5)
     optim = wrappers(model)
-    domains = []
-    gen = unwrap(model.generator)
-    hook = gen.register_forward_pre_hook(lambda m, args: domains.append(args[2]))
+    sizes, handle = count_backbone_batches(model)
     disc_before = snapshot(model.discriminators)
     seg_before = snapshot(model.segmentor)
     message_hub_iter(4)
-    log_vars = model.train_step(uda_batch(), optim)
-    hook.remove()
-    assert domains == ['source']
+    batch = uda_batch()
+    batch['source'] = make_batch(n=3)  # tells the domains apart by batch size
+    log_vars = model.train_step(batch, optim)
+    handle.remove()
+    assert sizes == [3]
     assert not changed(disc_before, model.discriminators)
     assert changed(seg_before, model.segmentor)
     assert set(log_vars) == {'src.loss', 'src.decode.loss_ce', 'src.decode.acc_seg',
                              'src.aux.loss_ce', 'src.aux.acc_seg', 'nonfinite_steps'}
+
+
+def test_warmup_batches_without_target_images(message_hub_iter):
+    """UDAWarmupBatchSampler's warm-up batches carry no target; afterwards one is required."""
+    model = build(output_space_cfg(), warmup_iters=5)
+    optim = wrappers(model)
+    message_hub_iter(4)
+    assert 'src.loss' in model.train_step(dict(source=make_batch()), optim)
+    message_hub_iter(5)
+    with pytest.raises(KeyError, match='past model.warmup_iters=5.*no target'):
+        model.train_step(dict(source=make_batch()), optim)
 
 
 def test_adaptation_step_updates_both_and_logs_prefixed(message_hub_iter):
@@ -123,7 +142,7 @@ def test_adversarial_gradient_reaches_segmentor(message_hub_iter):
     gen = unwrap(model.generator)
     batch = uda_batch()
     tgt = model.data_preprocessor(batch['target'], True)
-    losses, reps = gen(tgt['inputs'], tgt['data_samples'], 'target')
+    losses, reps = gen.domain_forward(tgt['inputs'], tgt['data_samples'], 'target')
     preds = model.discriminators(reps)
     loss = gen.adaptations['output'].adversarial_losses(preds['output'])['loss_adv_logits']
     loss.backward()
@@ -131,21 +150,110 @@ def test_adversarial_gradient_reaches_segmentor(message_hub_iter):
     assert all(g is not None and g.abs().sum() > 0 for g in grads)
 
 
-def test_nonfinite_loss_skips_update_then_stops(message_hub_iter):
+def nan_feature_gradient(model):
+    """Make the backbone's last features receive a NaN gradient (the loss stays finite)."""
+
+    def hook(module, args, output):
+        output[-1].register_hook(lambda grad: grad * float('nan'))
+
+    return model.segmentor.backbone.register_forward_hook(hook)
+
+
+def params(model):
+    return {k: v.detach().clone() for k, v in model.named_parameters()}
+
+
+def optimizer_state(wrapper):
+    return {k: (v.clone() if torch.is_tensor(v) else v)
+            for state in wrapper.optimizer.state.values() for k, v in state.items()}
+
+
+def test_nonfinite_gradient_skips_the_step_then_stops(message_hub_iter):
+    """A finite loss with a NaN gradient: weights and optimizer state unchanged (the BN
+    statistics hold the forward's finite batch statistics), the skip counted in the running
+    total, its losses kept out of the log."""
     model = build(output_space_cfg(), warmup_iters=0, max_nonfinite_steps=2)
+    optim = wrappers(model, seg_lr=0.01)
+    message_hub_iter(3)
+    model.train_step(uda_batch(), optim)  # one good step: momentum buffers exist
+    momentum = optimizer_state(optim['segmentor'])
+    handle = nan_feature_gradient(model)
+    before = params(model)
+    log_vars = model.train_step(uda_batch(seed=2), optim)
+    assert log_vars['nonfinite_steps'].item() == 1
+    assert not any('loss' in k for k in log_vars), sorted(log_vars)
+    assert params(model).keys() == before.keys()
+    assert all(torch.equal(v, before[k]) for k, v in params(model).items()), \
+        'a step with NaN gradients changed the weights'
+    assert all(torch.isfinite(b).all() for b in model.buffers())
+    after = optimizer_state(optim['segmentor'])
+    assert all(torch.equal(momentum[k], after[k]) for k in momentum)
+    with pytest.raises(FloatingPointError, match='2 consecutive steps had non-finite gradients'):
+        model.train_step(uda_batch(seed=2), optim)
+    assert all(torch.equal(v, before[k]) for k, v in params(model).items())
+    handle.remove()
+    # a finite step resets the consecutive count; the running total stays
+    model._nonfinite_in_a_row = 0
+    log_vars = model.train_step(uda_batch(), optim)
+    assert log_vars['nonfinite_steps'].item() == 2 and 'src.loss' in log_vars
+    assert any(not torch.equal(v, before[k]) for k, v in params(model).items())
+
+
+def test_nonfinite_batchnorm_statistics_stop_at_once(message_hub_iter):
+    """A NaN input makes the forward itself write NaN into the BN statistics: no step, and an
+    error right away (a skipped step cannot undo it)."""
+    model = build(output_space_cfg(), warmup_iters=0)
     optim = wrappers(model)
     batch = uda_batch()
     batch['source']['inputs'][0] = batch['source']['inputs'][0].float() * float('nan')
-    before = snapshot(model)
+    before = params(model)
     message_hub_iter(3)
-    log_vars = model.train_step(batch, optim)
-    assert log_vars['nonfinite_steps'].item() == 1
-    assert not changed(before, model)
-    with pytest.raises(FloatingPointError, match='2 consecutive'):
+    with pytest.raises(FloatingPointError, match='BatchNorm statistics .* non-finite'):
         model.train_step(batch, optim)
-    # a finite step resets the count
-    model._nonfinite_steps = 0
-    assert model.train_step(uda_batch(), optim)['nonfinite_steps'].item() == 0
+    assert all(torch.equal(before[k], v) for k, v in params(model).items())
+
+
+def test_max_nonfinite_steps_must_be_positive():
+    with pytest.raises(ValueError, match='max_nonfinite_steps must be an integer >= 1'):
+        build(max_nonfinite_steps=0)
+
+
+def test_gradient_accumulation_steps_every_second_iteration(message_hub_iter):
+    """accumulative_counts=2 in the optimizer wrappers: both optimizers step on every second
+    iteration only, with the summed gradients of the two."""
+    model = build(output_space_cfg(), warmup_iters=0)
+    cfg = dict(
+        segmentor=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01),
+                       accumulative_counts=2),
+        discriminator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3),
+                           accumulative_counts=2))
+    optim = OPTIM_WRAPPER_CONSTRUCTORS.build(
+        dict(type='UDAOptimWrapperConstructor', optim_wrapper_cfg=cfg))(model)
+    steps = {'segmentor': 0, 'discriminator': 0}
+    for name in steps:
+        optim[name].optimizer.register_step_post_hook(
+            lambda opt, args, kwargs, name=name: steps.__setitem__(name, steps[name] + 1))
+    optim.initialize_count_status(model, 0, 4)
+    for it in range(4):
+        message_hub_iter(it)
+        before = params(model.segmentor)
+        model.train_step(uda_batch(seed=it), optim)
+        moved = any(not torch.equal(v, before[k]) for k, v in params(model.segmentor).items())
+        assert moved == (it % 2 == 1), it
+    assert steps == {'segmentor': 2, 'discriminator': 2}
+
+
+def test_plain_segmentor_state_dict_loads_with_prefix():
+    """A plain EncoderDecoder state dict (e.g. a source-only checkpoint) loads into the UDA
+    segmentor: missing are only the discriminators."""
+    plain = MODELS.build(tiny_model_cfg()['segmentor'])
+    model = build(output_space_cfg())
+    result = model.load_state_dict(plain.state_dict(), strict=False)
+    assert result.unexpected_keys == []
+    assert result.missing_keys and all(k.startswith('discriminators.')
+                                       for k in result.missing_keys)
+    for k, v in plain.state_dict().items():
+        assert torch.equal(model.state_dict()['generator.segmentor.' + k], v), k
 
 
 def test_source_only_accepts_plain_batches(message_hub_iter):
@@ -201,3 +309,40 @@ def test_exported_checkpoint_loads_into_stock_segmentor(tmp_path):
     torch.save(ckpt, tmp_path / 'plain.pth')
     with pytest.raises(KeyError, match='no UDASegmentor weights'):
         export_segmentor(str(tmp_path / 'plain.pth'))
+
+
+def _guarded_step(rank: int, port: int, queue) -> None:
+    import os
+
+    import torch.distributed as dist
+
+    from mmseg_uda.models.segmentors.step_guard import FiniteStepGuard
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    dist.init_process_group('gloo', rank=rank, world_size=2)
+    layer = torch.nn.Linear(3, 2)
+    torch.nn.init.ones_(layer.weight)
+    optimizer = torch.optim.SGD(layer.parameters(), lr=0.1)
+    guard = FiniteStepGuard(optimizer, layer)
+    layer(torch.ones(1, 3)).sum().backward()
+    if rank == 1:
+        layer.weight.grad[0, 0] = float('inf')
+    optimizer.step()
+    queue.put((rank, guard.skipped, torch.equal(layer.weight, torch.ones(2, 3))))
+    dist.destroy_process_group()
+
+
+def test_step_guard_skips_on_every_rank_when_one_rank_is_nonfinite():
+    """No DDP averaging here: the guard's own reduction makes both ranks skip."""
+    import torch.multiprocessing as mp
+
+    from tests.test_launch import free_port
+    ctx = mp.get_context('spawn')
+    queue = ctx.Queue()
+    port = free_port()
+    procs = [ctx.Process(target=_guarded_step, args=(r, port, queue)) for r in range(2)]
+    for p in procs:
+        p.start()
+    results = sorted(queue.get(timeout=60) for _ in range(2))
+    for p in procs:
+        p.join(30)
+    assert results == [(0, True, True), (1, True, True)]

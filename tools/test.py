@@ -17,7 +17,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
-from mmseg_uda.engine import distributed_session, setup_distributed
+from mmseg_uda.engine import distributed_session, load_checkpoint_for_testing, setup_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -79,6 +79,7 @@ def trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> Config:
                            "default_hooks.visualization=dict(type='SegVisualizationHook')")
     visualization_hook = default_hooks['visualization']
     visualization_hook['draw'] = True
+    visualization_hook['interval'] = 1  # every test image, not SegVisualizationHook's 1 in 50
     if args.show:
         visualization_hook['show'] = True
         visualization_hook['wait_time'] = args.wait_time
@@ -98,7 +99,8 @@ def build_config(args: argparse.Namespace) -> Config:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
-    cfg.load_from = args.checkpoint
+    # loaded strictly by load_checkpoint_for_testing, not through the runner's load_from
+    cfg.load_from = None
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     if args.tta:
@@ -118,9 +120,11 @@ def build_config(args: argparse.Namespace) -> Config:
 
 def main() -> None:
     """Build the runner from the config and test."""
-    cfg = build_config(parse_args())
+    args = parse_args()
+    cfg = build_config(args)
     with distributed_session():
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        load_checkpoint_for_testing(runner, args.checkpoint)
         runner.test()
 
 

@@ -7,15 +7,18 @@ loader; see :func:`register_checkpoint_loader`.
 from .adabn import AdaBNHook, reestimate_bn_stats
 from .checkpoint import load_from_local, register_checkpoint_loader
 from .checkpoint_hook import SafeCheckpointHook, check_resume
+from .data_checks import DataChecksHook
 from .export import export_segmentor
 from .hooks import DistParamsCheckHook
 from .launch import (cpu_model_wrapper_cfg, distributed_session, enable_amp, init_cpu_process_group,
                      setup_distributed)
 from .optim_constructor import UDAOptimWrapperConstructor
+from .strict_load import checkpoint_mismatches, load_checkpoint_for_testing
 
 __all__ = [
     'AdaBNHook', 'reestimate_bn_stats', 'load_from_local', 'register_checkpoint_loader',
     'cpu_model_wrapper_cfg', 'distributed_session', 'enable_amp',
     'init_cpu_process_group', 'setup_distributed', 'export_segmentor', 'DistParamsCheckHook',
-    'UDAOptimWrapperConstructor', 'SafeCheckpointHook', 'check_resume'
+    'UDAOptimWrapperConstructor', 'SafeCheckpointHook', 'check_resume', 'checkpoint_mismatches',
+    'load_checkpoint_for_testing', 'DataChecksHook'
 ]

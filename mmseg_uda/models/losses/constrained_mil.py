@@ -135,6 +135,7 @@ def solve_latent_distribution(log_p: torch.Tensor, lower: torch.Tensor, upper: t
         tol (float): Convergence tolerance on the projected gradient (a class fraction).
         zero (Tensor, optional): Bool (N, C): classes of each image whose Q is 0 (suppressed);
             they must not be constrained, and every image needs a class that is not suppressed.
+            In an image with a single class left, Q is that class and its bounds are ignored.
 
     Returns:
         LatentSolution: Q (as log Q), the dual variables and the solver's state.
@@ -161,7 +162,10 @@ def solve_latent_distribution(log_p: torch.Tensor, lower: torch.Tensor, upper: t
         image = int(zero.all(dim=1).nonzero()[0])
         raise ValueError(f'every class of image {image} is suppressed (zero): Q would not be a '
                          'distribution')
-    on = constrained.float()
+    # An image left with one class that is not suppressed has Q = that class whatever the dual
+    # variables; its bounds cannot move Q and are dropped (the constrained CNN returns at once
+    # when at most one dimension remains).
+    on = (constrained & ((~zero).sum(dim=1, keepdim=True) > 1)).float()
     lower = lower.to(log_p).expand(n, c)
     upper = upper.to(log_p).expand(n, c)
     lam_lower = torch.zeros(n, c, device=device)

@@ -1,9 +1,9 @@
 """The UDA segmentor: wraps any MMSeg encoder-decoder and owns the adversarial train step."""
 import logging
+from collections import OrderedDict
 from typing import Dict, Optional, Tuple, Union
 
 import torch
-import torch.distributed as dist
 import torch.nn as nn
 from mmengine.logging import MessageHub, print_log
 from mmengine.model import BaseModel, BaseModule, ModuleDict, is_model_wrapper
@@ -13,8 +13,11 @@ from mmseg.models.segmentors import CascadeEncoderDecoder, EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList, add_prefix
 from ..adaptation.base_adaptation import SEGMENTOR_OUTPUTS, BaseAdaptation
+from .step_guard import FiniteStepGuard
 
 Tensors = Dict[str, torch.Tensor]
+#: MessageHub runtime-info key of the running total of skipped steps (saved in checkpoints).
+NONFINITE_TOTAL_KEY = 'uda_nonfinite_steps'
 
 
 def unwrap(module: nn.Module) -> nn.Module:
@@ -80,8 +83,8 @@ class UDAGenerator(BaseModule):
                            'aux' if single else f'aux_{idx}'))
         return losses
 
-    def forward(self, inputs: torch.Tensor, data_samples: SampleList, domain: str,
-                run_adaptations: bool = True) -> Tuple[Tensors, Dict[str, Tensors]]:
+    def domain_forward(self, inputs: torch.Tensor, data_samples: SampleList, domain: str,
+                       run_adaptations: bool = True) -> Tuple[Tensors, Dict[str, Tensors]]:
         """One domain's generator forward.
 
         Args:
@@ -105,6 +108,32 @@ class UDAGenerator(BaseModule):
                 losses.update(add_prefix(ad_losses, name))
         return losses, reps
 
+    def forward(self, source: dict, target: Optional[dict] = None,
+                run_adaptations: bool = True) -> Tuple[Dict[str, Tensors], Dict[str, dict]]:
+        """The generator forward of one iteration: the source batch, then the target batch.
+
+        Both domains go through one call so that a DDP-wrapped generator sees exactly one
+        forward per backward: with ``find_unused_parameters`` DDP searches only the graph of
+        the latest forward, and parameters used on the source alone (the auxiliary head, Ld's
+        head) would otherwise be marked unused and then receive a gradient.
+
+        Args:
+            source (dict): Preprocessed source batch, ``dict(inputs=..., data_samples=...)``.
+            target (dict, optional): Preprocessed target batch; None skips the target pass.
+            run_adaptations (bool): Whether to run the adaptations (False during warm-up).
+
+        Returns:
+            tuple[dict, dict]: Losses and representations, each keyed by domain (``'source'``,
+            ``'target'`` when given).
+        """
+        losses: Dict[str, Tensors] = {}
+        reps: Dict[str, dict] = {}
+        for domain, batch in (('source', source), ('target', target)):
+            if batch is not None:
+                losses[domain], reps[domain] = self.domain_forward(
+                    batch['inputs'], batch['data_samples'], domain, run_adaptations)
+        return losses, reps
+
 
 class DiscriminatorBank(ModuleDict):
     """The adaptations' discriminators by adaptation name, called together."""
@@ -126,6 +155,10 @@ class UDASegmentor(BaseModel):
     images are not forwarded at all; neither are they when no adaptation has a target-side loss
     (``uses_target``, e.g. the ``Ls + Ld`` ablation of patch alignment).
 
+    Both domains go through the generator in one forward and one backward (a DDP wrapper
+    requires one forward per backward), so the source and target graphs are alive together:
+    the activation memory of a step is that of both domains, not the larger of the two.
+
     Inference (``predict``, ``val_step``, ``test_step``) is the wrapped segmentor's, so
     ``IoUMetric``, ``tools/test.py`` and the visualiser work unchanged, at the plain model's cost.
 
@@ -134,9 +167,10 @@ class UDASegmentor(BaseModel):
         adaptations (dict): Adaptation configs by name (names become log-key prefixes);
             ``num_classes`` is filled in from the decode head.
         warmup_iters (int): Source-only iterations before adaptation starts.
-        max_nonfinite_steps (int): Iterations with a non-finite loss are skipped (weights are
-            not updated, BatchNorm statistics are restored); this many consecutive ones stop
-            training with an error.
+        max_nonfinite_steps (int): Optimizer steps whose gradients are non-finite on any rank
+            are skipped (weights and optimizer state are left unchanged, the running total is
+            logged as ``nonfinite_steps`` and kept in the checkpoint); this many consecutive
+            ones stop training with an error. Must be >= 1.
         data_preprocessor (dict, optional): Used for the segmentor when ``segmentor`` has no
             ``data_preprocessor`` of its own (mmengine's Runner passes the config's top-level
             one here); both domains are preprocessed by the segmentor's.
@@ -157,9 +191,14 @@ class UDASegmentor(BaseModel):
         super().__init__(data_preprocessor=seg.data_preprocessor, init_cfg=init_cfg)
         if warmup_iters < 0:
             raise ValueError(f'warmup_iters must be >= 0, got {warmup_iters}')
+        if not isinstance(max_nonfinite_steps, int) or max_nonfinite_steps < 1:
+            raise ValueError('max_nonfinite_steps must be an integer >= 1 (consecutive skipped '
+                             f'steps that stop training), got {max_nonfinite_steps!r}')
         self.warmup_iters = warmup_iters
         self.max_nonfinite_steps = max_nonfinite_steps
-        self._nonfinite_steps = 0
+        self._nonfinite_in_a_row = 0
+        self._generator_step_skipped = False
+        self._guards: Dict[int, FiniteStepGuard] = {}
 
         adaptation_modules = ModuleDict()
         for name, cfg in (adaptations or {}).items():
@@ -189,6 +228,36 @@ class UDASegmentor(BaseModel):
                 raise ValueError(f"model.adaptations.{name} reads 'aux_logits' but "
                                  'model.segmentor has no auxiliary_head')
 
+    #: State-dict prefix of the wrapped segmentor: the only weights inference needs.
+    inference_prefix = 'generator.segmentor.'
+
+    @classmethod
+    def uda_state_dict(cls, state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """``state_dict`` in this model's key layout.
+
+        A plain segmentor's state dict (no key under ``generator.`` or ``discriminators.``, e.g.
+        a source-only ``EncoderDecoder`` checkpoint or one exported by ``uda_to_mmseg.py``) gets
+        the ``generator.segmentor.`` prefix, as mmdet's ``SemiBaseDetector`` maps plain detector
+        weights onto its student and teacher; a UDA state dict is returned unchanged.
+        """
+        if not state_dict or any(k.startswith(('generator.', 'discriminators.'))
+                                 for k in state_dict):
+            return state_dict
+        return OrderedDict((cls.inference_prefix + k, v) for k, v in state_dict.items())
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
+                              strict: bool, missing_keys: list, unexpected_keys: list,
+                              error_msgs: list) -> None:
+        """Accept plain-segmentor state dicts (``load_from`` a source-only checkpoint)."""
+        own = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
+        mapped = self.uda_state_dict(own)
+        if mapped is not own:
+            for key in own:
+                state_dict.pop(prefix + key)
+            state_dict.update((prefix + k, v) for k, v in mapped.items())
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
+
     @property
     def segmentor(self) -> EncoderDecoder:
         """The wrapped plain MMSeg segmentor."""
@@ -216,20 +285,26 @@ class UDASegmentor(BaseModel):
     # ------------------------------------------------------------------ training
     def train_step(self, data: Dict[str, dict],
                    optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> Dict[str, torch.Tensor]:
-        """One UDA iteration: generator step, then discriminator step.
+        """One UDA iteration, shaped like mmagic's ``BaseGAN.train_step``: a generator step with
+        the discriminators frozen (:meth:`train_generator`), then a discriminator step on the
+        detached representations (:meth:`train_discriminator`), each inside its wrapper's
+        ``optim_context`` and through its ``update_params``.
 
         Args:
             data (dict): ``dict(source=batch, target=batch)`` as collated from
-                :class:`UDADataset`; without adaptations a plain source batch is accepted too.
+                :class:`UDADataset` (``target`` may be absent during the warm-up, see
+                ``UDAWarmupBatchSampler``); without adaptations a plain source batch is
+                accepted too.
             optim_wrapper (OptimWrapperDict | OptimWrapper): ``segmentor`` and, when any
                 adaptation has a discriminator, ``discriminator`` wrappers.
 
         Returns:
-            dict: Log variables prefixed ``src.``, ``tgt.``, ``adv.`` and ``disc.``.
+            dict: Log variables prefixed ``src.``, ``tgt.``, ``adv.`` and ``disc.``, and
+            ``nonfinite_steps``, the running total of skipped steps.
         """
-        has_adaptations = len(unwrap(self.generator).adaptations) > 0
+        adaptations = unwrap(self.generator).adaptations
         if isinstance(data, dict) and 'source' not in data and 'inputs' in data \
-                and not has_adaptations:
+                and not adaptations:
             data = dict(source=data)  # source-only training on a plain source dataset
         if not isinstance(data, dict) or 'source' not in data:
             raise KeyError('UDASegmentor.train_step expects dict(source=..., target=...) batches '
@@ -237,72 +312,87 @@ class UDASegmentor(BaseModel):
                            f"{' with keys ' + str(sorted(data)) if isinstance(data, dict) else ''}")
         seg_wrapper, disc_wrapper = self._split_wrappers(optim_wrapper)
         cur_iter = MessageHub.get_current_instance().get_info('iter', 0)
-        adapt = has_adaptations and cur_iter >= self.warmup_iters
-        adapt_target = adapt and any(
-            ad.uses_target for ad in unwrap(self.generator).adaptations.values())
-        if adapt_target and 'target' not in data:
-            raise KeyError('UDASegmentor.train_step needs a target batch after warm-up')
-        log_vars: Dict[str, torch.Tensor] = {}
+        adapt = len(adaptations) > 0 and cur_iter >= self.warmup_iters
+        adapt_target = adapt and any(ad.uses_target for ad in adaptations.values())
+        if adapt_target and data.get('target') is None:
+            raise KeyError(
+                f'UDASegmentor.train_step: iteration {cur_iter} is past model.warmup_iters='
+                f'{self.warmup_iters} but the batch has no target images; if the dataloader uses '
+                'UDAWarmupBatchSampler, set its warmup_iters to model.warmup_iters')
+        source = self.data_preprocessor(data['source'], True)
+        target = self.data_preprocessor(data['target'], True) if adapt_target else None
 
-        # (1) generator step, discriminators frozen
-        self._set_requires_grad(self.discriminators, False)
-        # BatchNorm statistics are updated by the forward itself: keep a copy to undo a
-        # non-finite iteration completely.
-        buffers = [(buf, buf.detach().clone()) for buf in self.generator.buffers()]
-        src = self.data_preprocessor(data['source'], True)
         with seg_wrapper.optim_context(self.generator):
-            src_losses, src_reps = self.generator(src['inputs'], src['data_samples'], 'source',
-                                                  run_adaptations=adapt)
-            losses = add_prefix(src_losses, 'src')
-            if adapt:
-                losses.update(add_prefix(self._adversarial_losses(src_reps, is_source=True),
-                                         'adv'))
-        loss_src, src_log = self.parse_losses(losses)
-        finite = self._backward_if_finite(seg_wrapper, loss_src)
-        log_vars.update(src_log)
-        log_vars['src.loss'] = log_vars.pop('loss')
-        tgt_reps: Dict[str, Tensors] = {}
-        if adapt_target and finite:
-            tgt = self.data_preprocessor(data['target'], True)
-            with seg_wrapper.optim_context(self.generator):
-                tgt_losses, tgt_reps = self.generator(tgt['inputs'], tgt['data_samples'],
-                                                      'target')
-                losses = add_prefix(tgt_losses, 'tgt')
-                losses.update(add_prefix(self._adversarial_losses(tgt_reps, is_source=False),
-                                         'adv'))
-            loss_tgt, tgt_log = self.parse_losses(losses)
-            finite = self._backward_if_finite(seg_wrapper, loss_tgt)
-            tgt_log.pop('loss')
-            log_vars.update(tgt_log)
-        self._step(seg_wrapper, finite)
-        if not finite:
-            with torch.no_grad():
-                for buf, saved in buffers:
-                    buf.copy_(saved)
+            log_vars, reps = self.train_generator(source, target, adapt, seg_wrapper)
+        if 'target' in reps and disc_wrapper is not None and self.with_discriminators \
+                and not self._generator_step_skipped:
+            with disc_wrapper.optim_context(self.discriminators):
+                log_vars.update(self.train_discriminator(reps, disc_wrapper))
+        log_vars['nonfinite_steps'] = torch.tensor(float(self._nonfinite_total()))
+        return log_vars
 
-        # (2) discriminator step on detached representations
-        if adapt and finite and disc_wrapper is not None and self.with_discriminators \
-                and tgt_reps:
-            self._set_requires_grad(self.discriminators, True)
-            disc_log: Dict[str, torch.Tensor] = {}
-            for domain, reps in (('src', src_reps), ('tgt', tgt_reps)):
-                reps = {n: {k: v.detach() for k, v in r.items()} for n, r in reps.items()}
-                with disc_wrapper.optim_context(self.discriminators):
-                    preds = self.discriminators(reps)
-                    d_losses = {}
-                    for name, pred in preds.items():
-                        adaptation = unwrap(self.generator).adaptations[name]
-                        d_losses.update(add_prefix(
-                            adaptation.discriminator_losses(pred, domain == 'src'), name))
-                loss_d, d_log = self.parse_losses(add_prefix(d_losses, f'disc.{domain}'))
-                finite = self._backward_if_finite(disc_wrapper, loss_d) and finite
-                d_log.pop('loss')
-                disc_log.update(d_log)
-                if not finite:
-                    break
-            self._step(disc_wrapper, finite)
-            log_vars.update(disc_log)
-        log_vars['nonfinite_steps'] = torch.tensor(float(self._nonfinite_steps))
+    def train_generator(self, source: dict, target: Optional[dict], adapt: bool,
+                        optim_wrapper: OptimWrapper) -> Tuple[Dict[str, torch.Tensor], dict]:
+        """Generator step: segmentor and adaptation heads, discriminators frozen.
+
+        Source: the segmentor's losses and the adaptations' source losses (e.g. Ld); target
+        (after warm-up): the adaptations' target losses and the adversarial losses under the
+        frozen discriminators. One forward of both domains, one ``update_params``.
+
+        Args:
+            source (dict): Preprocessed source batch.
+            target (dict, optional): Preprocessed target batch, None during warm-up.
+            adapt (bool): Whether the adaptations run (past warm-up).
+            optim_wrapper (OptimWrapper): The ``segmentor`` wrapper.
+
+        Returns:
+            tuple[dict, dict]: Log variables, and the representations by domain for the
+            discriminator step.
+        """
+        self._set_requires_grad(self.discriminators, False)
+        losses, reps = self.generator(source, target, run_adaptations=adapt)
+        parts = {'src': add_prefix(losses['source'], 'src')}
+        if adapt:
+            parts['src'].update(add_prefix(self._adversarial_losses(reps['source'], True), 'adv'))
+        if target is not None:
+            parts['tgt'] = add_prefix(losses['target'], 'tgt')
+            parts['tgt'].update(add_prefix(self._adversarial_losses(reps['target'], False),
+                                           'adv'))
+        total, log_vars = 0., {}
+        for domain, domain_losses in parts.items():
+            loss, domain_log = self.parse_losses(domain_losses)
+            domain_log[f'{domain}.loss'] = domain_log.pop('loss')
+            total = total + loss
+            log_vars.update(domain_log)
+        self._generator_step_skipped = self._update_params(optim_wrapper, total, self.generator,
+                                                           'segmentor', log_vars)
+        return log_vars, reps
+
+    def train_discriminator(self, reps: Dict[str, dict],
+                            optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
+        """Discriminator step on the detached source and target representations.
+
+        Args:
+            reps (dict): Representations by domain, from :meth:`train_generator`.
+            optim_wrapper (OptimWrapper): The ``discriminator`` wrapper.
+
+        Returns:
+            dict: Log variables prefixed ``disc.src.`` / ``disc.tgt.``.
+        """
+        self._set_requires_grad(self.discriminators, True)
+        adaptations = unwrap(self.generator).adaptations
+        losses: Tensors = {}
+        for domain, prefix in (('source', 'src'), ('target', 'tgt')):
+            detached = {n: {k: v.detach() for k, v in r.items()}
+                        for n, r in reps[domain].items() if n in unwrap(self.discriminators)}
+            preds = self.discriminators(detached)
+            for name, pred in preds.items():
+                losses.update(add_prefix(
+                    adaptations[name].discriminator_losses(pred, domain == 'source'),
+                    f'disc.{prefix}.{name}'))
+        loss, log_vars = self.parse_losses(losses)
+        log_vars.pop('loss')
+        self._update_params(optim_wrapper, loss, self.discriminators, 'discriminator', log_vars)
         return log_vars
 
     def _adversarial_losses(self, reps: Dict[str, Tensors], is_source: bool) -> Tensors:
@@ -347,29 +437,62 @@ class UDASegmentor(BaseModel):
         for param in module.parameters():
             param.requires_grad_(flag)
 
-    def _backward_if_finite(self, wrapper: OptimWrapper, loss: torch.Tensor) -> bool:
-        """Backward ``loss`` unless it is non-finite on any rank (then nothing is updated)."""
-        finite = torch.isfinite(loss.detach()).float()
-        if dist.is_available() and dist.is_initialized():
-            dist.all_reduce(finite, op=dist.ReduceOp.MIN)
-        if finite.item() < 1:
+    def _update_params(self, wrapper: OptimWrapper, loss: torch.Tensor, module: nn.Module,
+                       part: str, log_vars: Dict[str, torch.Tensor]) -> bool:
+        """``wrapper.update_params(loss)``, with a step on non-finite gradients skipped.
+
+        The optimizer carries a :class:`FiniteStepGuard` (registered on first use): a step
+        whose gradients are non-finite on any rank leaves the weights and the optimizer state
+        unchanged and is counted. The loss values of a skipped step are left out of the log
+        (they would stay in mmengine's smoothing window for ``interval`` iterations).
+        ``max_nonfinite_steps`` skipped steps in a row stop training; so does a non-finite
+        BatchNorm statistic, which a skipped step cannot undo.
+
+        Returns:
+            bool: Whether the step was skipped.
+
+        Raises:
+            FloatingPointError: After ``max_nonfinite_steps`` consecutive skipped steps, or when
+                a buffer of ``module`` became non-finite. No non-finite weight or statistic was
+                ever stepped into or saved: the last checkpoint is usable.
+        """
+        guard = self._guards.get(id(wrapper.optimizer))
+        if guard is None:
+            guard = self._guards[id(wrapper.optimizer)] = FiniteStepGuard(wrapper.optimizer,
+                                                                          module)
+        guard.reset()
+        wrapper.update_params(loss)
+        if not guard.stepped:
+            return False  # accumulating gradients
+        if not guard.skipped:
+            self._nonfinite_in_a_row = 0
             return False
-        wrapper.backward(loss)
+        self._nonfinite_in_a_row += 1
+        hub = MessageHub.get_current_instance()
+        total = self._nonfinite_total() + 1
+        hub.update_info(NONFINITE_TOTAL_KEY, total)
+        values = ', '.join(f'{k}={v.item():.4g}' for k, v in log_vars.items() if 'loss' in k)
+        for key in [k for k in log_vars if 'loss' in k]:
+            log_vars.pop(key)
+        cur_iter = hub.get_info('iter', 0)
+        if not guard.buffers_finite:
+            raise FloatingPointError(
+                f'iteration {cur_iter}: the BatchNorm statistics (buffers) of the {part} became '
+                f'non-finite ({values}); training stopped. No non-finite weight or statistic '
+                'was stepped into or saved: the last checkpoint is usable (check the data and '
+                'lower the learning rate).')
+        print_log(f'iteration {cur_iter}: non-finite gradients in the {part} step ({values}): '
+                  f'step skipped, weights not updated ({self._nonfinite_in_a_row} in a row, '
+                  f'{total} in all)', logger='current', level=logging.WARNING)
+        if self._nonfinite_in_a_row >= self.max_nonfinite_steps:
+            raise FloatingPointError(
+                f'{self._nonfinite_in_a_row} consecutive steps had non-finite gradients (the '
+                f'last at iteration {cur_iter}, in the {part} step); training stopped. Those '
+                'steps were skipped, so no non-finite weight was stepped into or saved: the '
+                'last checkpoint is usable (lower the learning rate or check the data).')
         return True
 
-    def _step(self, wrapper: OptimWrapper, finite: bool) -> None:
-        """Optimizer step, or skip it (and count) after a non-finite loss."""
-        if finite:
-            wrapper.step()
-            wrapper.zero_grad()
-            self._nonfinite_steps = 0
-            return
-        wrapper.zero_grad()
-        self._nonfinite_steps += 1
-        print_log(f'non-finite loss: iteration skipped, weights not updated '
-                  f'({self._nonfinite_steps} in a row)', logger='current', level=logging.WARNING)
-        if self._nonfinite_steps >= self.max_nonfinite_steps:
-            raise FloatingPointError(
-                f'{self._nonfinite_steps} consecutive iterations had a non-finite loss; training '
-                'stopped. The weights were never updated with a non-finite loss: the last '
-                'checkpoint is usable (lower the learning rate or check the data).')
+    @staticmethod
+    def _nonfinite_total() -> int:
+        """Skipped steps since the start of training (kept in the checkpoint's message hub)."""
+        return int(MessageHub.get_current_instance().get_info(NONFINITE_TOTAL_KEY, 0))

@@ -1,0 +1,48 @@
+"""UDAWarmupBatchSampler: no target images are decoded during the warm-up."""
+import pytest
+from mmengine.dataset import InfiniteSampler
+from mmengine.runner import Runner
+
+from mmseg.registry import DATA_SAMPLERS, DATASETS
+from mmseg_uda.datasets import UDAIndex, UDAWarmupBatchSampler
+from tests.test_uda_dataset import data_root, uda  # noqa: F401  (fixture)
+
+
+def test_first_batches_carry_no_target_and_the_count_spans_epochs():
+    sampler = UDAWarmupBatchSampler(range(5), batch_size=2, warmup_iters=3)
+    assert len(sampler) == 3
+    epoch1, epoch2 = list(sampler), list(sampler)
+    assert [[i.index for i in b] for b in epoch1] == [[0, 1], [2, 3], [4]]
+    assert [b[0].with_target for b in epoch1 + epoch2] == [False] * 3 + [True] * 3
+    assert [len(b) for b in UDAWarmupBatchSampler(range(5), 2, 0, drop_last=True)] == [2, 2]
+
+
+def test_rejects_bad_arguments():
+    with pytest.raises(ValueError, match='warmup_iters must be an integer >= 0, got -1'):
+        UDAWarmupBatchSampler(range(4), batch_size=2, warmup_iters=-1)
+    with pytest.raises(ValueError, match='batch_size must be an integer >= 1'):
+        UDAWarmupBatchSampler(range(4), batch_size=0, warmup_iters=1)
+
+
+def test_dataset_skips_the_target_and_never_opens_it(data_root, monkeypatch):  # noqa: F811
+    ds = DATASETS.build(uda(data_root))
+    opened = []
+    original = ds.target.prepare_data
+    monkeypatch.setattr(ds.target, 'prepare_data', lambda i: opened.append(i) or original(i))
+    assert set(ds[UDAIndex(0, False)]) == {'source'} and opened == []
+    assert set(ds[UDAIndex(0, True)]) == {'source', 'target'} and len(opened) == 1
+
+
+def test_built_by_mmengine_with_workers(data_root):  # noqa: F811
+    """Through Runner.build_dataloader (mmengine passes sampler and batch_size), 2 workers."""
+    loader = Runner.build_dataloader(dict(
+        batch_size=2, num_workers=2, persistent_workers=False,
+        sampler=dict(type='InfiniteSampler', shuffle=True),
+        batch_sampler=dict(type='UDAWarmupBatchSampler', warmup_iters=2),
+        dataset=uda(data_root)), seed=0)
+    assert isinstance(loader.batch_sampler, UDAWarmupBatchSampler)
+    assert isinstance(loader.batch_sampler.sampler, InfiniteSampler)
+    batches = [b for _, b in zip(range(4), loader)]
+    assert [set(b) for b in batches] == [{'source'}] * 2 + [{'source', 'target'}] * 2
+    assert all(len(b['source']['inputs']) == 2 for b in batches)
+    assert DATA_SAMPLERS.get('UDAWarmupBatchSampler') is UDAWarmupBatchSampler
