@@ -29,15 +29,15 @@ def test_deeplabv2_head_sums_all_four_branches():
 def test_deeplabv2_r101_base_config():
     cfg = Config.fromfile(osp.join(REPO, 'configs/_base_/models/deeplabv2_r101.py'))
     seg_cfg = cfg.model.segmentor
-    assert seg_cfg.backbone.depth == 101 and seg_cfg.backbone.norm_eval
+    assert seg_cfg.backbone.depth == 101 and seg_cfg.backbone.bn_mode == 'frozen_affine'
     assert seg_cfg.backbone.norm_cfg.requires_grad is False
-    assert seg_cfg.decode_head.dilations == (6, 12, 18, 24)
+    assert seg_cfg.decode_head.dilations == (6, 12)  # AdaptSegNet's effective classifier
     assert seg_cfg.auxiliary_head.in_index == 2
     assert seg_cfg.auxiliary_head.loss_decode.loss_weight == 0.1
     seg_cfg.backbone.init_cfg = None  # no weights download in tests
     model = MODELS.build(cfg.model)
     feats = model.segmentor.extract_feat(torch.zeros(1, 3, 64, 64))
-    assert [f.shape[-1] for f in feats] == [16, 8, 8, 8]  # output stride 8
+    assert [f.shape[-1] for f in feats] == [17, 9, 9, 9]  # output stride 8, ceil-mode stem pool
     assert all(not p.requires_grad for n, p in model.segmentor.backbone.named_parameters()
                if 'bn' in n)
     sched = Config.fromfile(osp.join(REPO, 'configs/_base_/schedules/adaptsegnet_150k.py'))

@@ -193,7 +193,7 @@ def test_dataset_config_builds(fake_roots, name, n_src, src_shape, tgt_shape, n_
 
 
 def test_source_only_configs_train_on_the_source_dataset(fake_roots) -> None:
-    for path, source_type in (('source_only/gta2cs_deeplabv2_r101.py', 'GTA5Dataset'),
+    for path, source_type in (('source_only/gta2cs_deeplabv2_r101_1xb1.py', 'GTA5Dataset'),
                               ('source_only/camvid_day2dusk_tiny.py', 'CamVidDataset')):
         cfg = Config.fromfile(osp.join(REPO, 'configs', path))
         assert cfg.train_dataloader.dataset.type == source_type, path
@@ -206,17 +206,17 @@ def test_full_configs_model_settings() -> None:
     for path in ('source_only/camvid_day2dusk_tiny.py', 'output_space/camvid_day2dusk_tiny.py'):
         seg = load(path).model.segmentor
         assert seg.decode_head.num_classes == seg.auxiliary_head.num_classes == 11, path
-    single = load('output_space/gta2cs_deeplabv2_r101.py').model
+    single = load('output_space/gta2cs_deeplabv2_r101_1xb1.py').model
     assert single.adaptations.output.levels == ('logits', )
     assert single.adaptations.output.loss_weights == (0.001, )
-    multi = load('output_space/gta2cs_deeplabv2_r101_multilevel.py').model
+    multi = load('output_space/gta2cs_deeplabv2_r101_multilevel_1xb1.py').model
     assert multi.adaptations.output.levels == ('logits', 'aux_logits')
     assert multi.adaptations.output.loss_weights == (0.001, 0.0002)
     assert multi.segmentor.auxiliary_head.num_classes == 19
-    synthia = load('output_space/synthia2cs_deeplabv2_r101.py')
+    synthia = load('output_space/synthia2cs_deeplabv2_r101_1xb1.py')
     assert synthia.model.segmentor.decode_head.num_classes == 19
     assert synthia.val_evaluator.type == 'ClassSubsetIoUMetric'
-    assert load('output_space/cs2robotcar_deeplabv2_r101.py').model.segmentor.decode_head \
+    assert load('output_space/cs2robotcar_deeplabv2_r101_1xb1.py').model.segmentor.decode_head \
         .num_classes == 9
 
 

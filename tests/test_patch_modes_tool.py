@@ -96,7 +96,8 @@ def test_gta2cs_config_has_the_paper_values() -> None:
     assert cfg.model.segmentor.backbone.depth == 101
     assert cfg.model.segmentor.decode_head.type == 'DeepLabV2Head'
     assert cfg.model.segmentor.auxiliary_head is None
-    for name, weights in (('gta2cs_ld_only', (0.01, 0.0)), ('gta2cs_adv_no_ld', (0.0, 0.0005))):
+    for name, weights in (('gta2cs_ld_only_1xb1', (0.01, 0.0)),
+                          ('gta2cs_adv_no_ld_1xb1', (0.0, 0.0005))):
         ablation = Config.fromfile(osp.join(REPO, f'configs/patch_align/{name}.py'))
         patch = ablation.model.adaptations.patch
         assert (patch.loss_weight_cluster, patch.loss_weight_adv) == weights, name

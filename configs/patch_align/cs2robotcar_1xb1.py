@@ -1,10 +1,11 @@
 # Patch-level alignment, Cityscapes -> Oxford RobotCar (rain), 9 classes (Tsai et al. ICCV 2019:
 # 72.0 mIoU; Ou 69.5): DeepLabV2 ResNet-101 with 9 outputs trained on Cityscapes labels mapped
 # to the RobotCar classes (configs/_base_/datasets/cityscapes_to_robotcar.py), otherwise as
-# gta2cs.py. Patch size 32 as in gta2cs.py: 16x32 patches per 1024x512 source input.
+# gta2cs_1xb1.py (one GPU, batch 1 + 1). Patch size 32 as there: 16x32 patches per 1024x512
+# source input.
 #
 # Modes file (K-means over the Cityscapes training label maps, 9 RobotCar classes):
-#   python tools/build_patch_modes.py configs/patch_align/cs2robotcar.py \
+#   python tools/build_patch_modes.py configs/patch_align/cs2robotcar_1xb1.py \
 #       --out work_dirs/patch_modes/cs2robotcar_k50.pth
 _base_ = [
     '../_base_/models/deeplabv2_r101.py',
@@ -23,6 +24,8 @@ model = dict(
             patch_size=32,
             grid=(2, 2),
             num_modes=50,
+            head_pooling='cell',
+            min_labelled_fraction=0.5,
             loss_weight_cluster=0.01,
             loss_weight_adv=0.0005,
             gan_type='bce',

@@ -1,11 +1,12 @@
 # Patch-level alignment, SYNTHIA -> Cityscapes (Tsai et al. ICCV 2019: 37.0 mIoU over 16
-# classes; no adaptation 33.5): gta2cs.py with SYNTHIA (1280x760) as source. The model keeps the
+# classes; no adaptation 33.5): gta2cs_1xb1.py (one GPU, batch 1 + 1) with SYNTHIA (1280x760)
+# as source. The model keeps the
 # 19 Cityscapes outputs (the modes' histograms too; terrain/truck/train never occur in SYNTHIA);
 # evaluation: mIoU, mIoU16 and mIoU13 (configs/_base_/datasets/synthia_to_cityscapes.py).
-# Patch size 32 as in gta2cs.py: 23x40 patches per 1280x760 input (the bottom 24 rows cropped).
+# Patch size 32 as in gta2cs_1xb1.py: 23x40 patches per 1280x760 input (the bottom 24 rows cropped).
 #
 # Modes file (K-means over the SYNTHIA training label maps):
-#   python tools/build_patch_modes.py configs/patch_align/synthia2cs.py \
+#   python tools/build_patch_modes.py configs/patch_align/synthia2cs_1xb1.py \
 #       --out work_dirs/patch_modes/synthia2cs_k50.pth
 _base_ = [
     '../_base_/models/deeplabv2_r101.py',
@@ -24,6 +25,8 @@ model = dict(
             patch_size=32,
             grid=(2, 2),
             num_modes=50,
+            head_pooling='cell',
+            min_labelled_fraction=0.5,
             loss_weight_cluster=0.01,
             loss_weight_adv=0.0005,
             gan_type='bce',

@@ -1,7 +1,11 @@
-# Source-only baseline of GTA5 -> Cityscapes (Tsai et al. ICCV 2019, "no adaptation": 36.6
-# mIoU): DeepLabV2 ResNet-101 trained on GTA5 at 1280x720 only (Cityscapes train images are not
-# loaded), evaluated on Cityscapes val at 1024x512 with full-resolution labels. AdaptSegNet
-# optimisation, 150k iterations, batch 1.
+# Source-only baseline of GTA5 -> Cityscapes (Tsai et al. ICCV 2019 and AdaptSegNet, "no
+# adaptation" / "without adaptation": 36.6 mIoU), one GPU, batch 1:
+#   python tools/train.py configs/source_only/gta2cs_deeplabv2_r101_1xb1.py
+# The DeepLab-v2 ResNet-101 of configs/_base_/models/deeplabv2_r101.py (with its stage-3
+# auxiliary classifier, loss weight 0.1, as in AdaptSegNet's multi-level script) trained on GTA5
+# at 1280x720 only (Cityscapes train images are not loaded), evaluated on Cityscapes val at
+# 1024x512 with full-resolution labels. AdaptSegNet optimisation (poly over 250k, stopped at
+# 150k). 4 GPUs: ./gta2cs_deeplabv2_r101_4xb1.py.
 _base_ = [
     '../_base_/models/deeplabv2_r101.py',
     '../_base_/datasets/gta_to_cityscapes.py',

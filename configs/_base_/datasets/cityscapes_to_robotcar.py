@@ -4,7 +4,7 @@
 # target: the unlabelled RobotCar train images (1280x960), resized to 1024x768 (our choice: the
 # source width, aspect ratio kept). Evaluation: RobotCar val at 1024x768, logits upsampled to
 # the full-resolution labels, 9-class IoUMetric. Models trained with this config need
-# num_classes=9 (configs/output_space/cs2robotcar_deeplabv2_r101.py).
+# num_classes=9 (configs/output_space/cs2robotcar_deeplabv2_r101_1xb1.py).
 cityscapes_root = 'data/cityscapes'
 robotcar_root = 'data/robotcar'
 source_pipeline = [
