@@ -13,13 +13,19 @@ class DeepLabV2Head(BaseDecodeHead):
     """Atrous spatial pyramid pooling classifier of DeepLabV2.
 
     Chen et al., "DeepLab: Semantic Image Segmentation with Deep Convolutional Nets, Atrous
-    Convolution, and Fully Connected CRFs", TPAMI 2018, as used by AdaptSegNet and Tsai et al.,
-    ICCV 2019: four parallel 3x3 convolutions with dilations 6/12/18/24 map the features directly
-    to class scores, and the four score maps are **summed**. (AdaptSegNet's reference code returns
-    from its loop after the first branch; this head uses all four.) There is no 1x1 ``conv_seg``.
+    Convolution, and Fully Connected CRFs", TPAMI 2018: parallel 3x3 convolutions with
+    different dilations (6/12/18/24 in DeepLab-v2) map the features directly to class scores,
+    and the score maps are **summed**. There is no 1x1 ``conv_seg``.
+
+    AdaptSegNet's ``Classifier_Module`` (``model/deeplab_multi.py``), the classifier behind the
+    numbers of AdaptSegNet and Tsai et al., ICCV 2019, builds the four branches but its forward
+    returns inside the loop after adding the second one: it computes branch(6) + branch(12), and
+    the 18/24 convolutions never run. ``dilations=(6, 12)`` is that network exactly (the paper
+    configs, ``configs/_base_/models/deeplabv2_r101.py``); ``(6, 12, 18, 24)`` is the
+    four-branch head DeepLab-v2 describes.
 
     Args:
-        dilations (Sequence[int]): Dilation of each branch.
+        dilations (Sequence[int]): Dilation of each branch; the default is DeepLab-v2's four.
         **kwargs: ``BaseDecodeHead`` arguments; ``channels`` is not used by this head and
             defaults to ``num_classes``, ``dropout_ratio`` defaults to 0.
     """
