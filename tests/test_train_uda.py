@@ -132,6 +132,61 @@ def test_test_tool_loads_strictly(trained, tmp_path):
     assert miou(out) == reference
 
 
+NAN_HOOK = '''
+"""From iteration 3 on, the backbone's last features get a NaN gradient; the loss stays finite."""
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+
+@HOOKS.register_module()
+class NaNGradientHook(Hook):
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        if runner.iter == 3:
+            def poison(module, args, output):
+                if output[-1].requires_grad:  # not in validation
+                    output[-1].register_hook(lambda grad: grad * float('nan'))
+            runner.model.segmentor.backbone.register_forward_hook(poison)
+'''
+
+
+def test_nan_gradients_are_never_saved(trained, tmp_path):
+    """A finite loss with NaN gradients from iteration 3 on: the steps are skipped and counted,
+    training stops after max_nonfinite_steps with a message that is true, and every checkpoint
+    written (the one last_checkpoint names included) holds finite weights."""
+    config, _ = trained
+    (tmp_path / 'nan_gradient_hook.py').write_text(NAN_HOOK)
+    (tmp_path / 'nan.py').write_text(
+        f"_base_ = '{config}'\n"
+        "custom_imports = dict(imports=['mmseg_uda', 'nan_gradient_hook'])\n"
+        "custom_hooks = [dict(type='NaNGradientHook')]\n")
+    work = tmp_path / 'work'
+    args = TRAIN + [str(tmp_path / 'nan.py'), '--work-dir', str(work), '--cfg-options',
+                    'train_cfg.max_iters=8', 'model.max_nonfinite_steps=3',
+                    'default_hooks.checkpoint.interval=1']
+    proc = subprocess.run(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=300,
+                          env={**os.environ, 'CUDA_VISIBLE_DEVICES': '',
+                               'PYTHONPATH': os.pathsep.join([str(tmp_path), REPO])})
+    out = proc.stdout
+    assert proc.returncode != 0, out[-3000:]
+    assert 'FloatingPointError: 3 consecutive steps had non-finite gradients' in out, out[-3000:]
+    assert re.search(r'non-finite gradients in the segmentor step.*3 in all', out)
+    saved = sorted(work.glob('iter_*.pth'))
+    assert [p.name for p in saved] == [f'iter_{i}.pth' for i in (1, 2, 3, 4, 5)], saved
+    for path in saved:
+        for key, value in state(path)['state_dict'].items():
+            assert torch.isfinite(value.float()).all(), f'{path.name}: {key} is not finite'
+    last = (work / 'last_checkpoint').read_text().strip()
+    assert last.endswith('iter_5.pth')
+    reference = state(work / 'iter_3.pth')['state_dict']
+    for key, value in state(work / 'iter_5.pth')['state_dict'].items():
+        if 'running' not in key and 'num_batches' not in key:
+            assert torch.equal(value, reference[key]), f'{key} changed in a skipped step'
+    hub = state(work / 'iter_5.pth')['message_hub']['runtime_info']
+    assert hub['uda_nonfinite_steps'] == 2
+
+
 def test_dist_train_two_ranks_stay_identical(tmp_path):
     """2 gloo processes through dist_train.sh; every parameter equal on both ranks."""
     config = write_setup(tmp_path)
