@@ -64,8 +64,8 @@ def patch_cluster_loss(mode_logits: torch.Tensor, targets: torch.Tensor,
     """Ld: cross-entropy between mode logits and Γ(Y), averaged over the valid patches.
 
     Tsai et al., ICCV 2019, Eq. 1 (written there as a sum over the patches; the mean keeps λd
-    independent of the image size, as AdaptSegNet's mean losses keep λadv). Zero (with a gradient path) when no patch is valid, where the
-    mean cross-entropy would be NaN.
+    independent of the image size, as AdaptSegNet's mean losses keep λadv). Zero (with a
+    gradient path) when no patch is valid, where the mean cross-entropy would be NaN.
 
     Args:
         mode_logits (Tensor): (N, K, gh, gw) logits of the patch-cluster head.
@@ -188,7 +188,8 @@ class PatchAlignment(BaseAdaptation):
                       input_shape: Sequence[int]) -> torch.Tensor:
         """Γ(Ys): the mode of every patch of the source labels, ``ignore_index`` if invalid.
 
-        A patch is invalid when less than ``min_labelled_fraction`` of it is labelled. Labels smaller than the input (not padded by the data preprocessor) are padded with
+        A patch is invalid when less than ``min_labelled_fraction`` of it is labelled. Labels
+        smaller than the input (not padded by the data preprocessor) are padded with
         ``ignore_index`` at the bottom/right, where the preprocessor pads images, so padded
         areas never count as labelled patches.
 
