@@ -346,3 +346,19 @@ def test_step_guard_skips_on_every_rank_when_one_rank_is_nonfinite():
     for p in procs:
         p.join(30)
     assert results == [(0, True, True), (1, True, True)]
+
+
+def test_test_time_augmentation_wraps_the_uda_segmentor():
+    """MMSeg's SegTTAModel merges the UDA segmentor's predictions of a flipped pair."""
+    model = build(output_space_cfg())
+    model.eval()
+    tta = MODELS.build(dict(type='SegTTAModel', module=model))
+    batch = make_batch(n=1)
+    batch['data_samples'][0].set_metainfo(dict(img_path='a.png'))
+    flipped = copy.deepcopy(batch)
+    flipped['inputs'] = [x.flip(-1) for x in flipped['inputs']]
+    merged = tta.test_step(dict(inputs=[batch['inputs'], flipped['inputs']],
+                                data_samples=[batch['data_samples'],
+                                              flipped['data_samples']]))
+    assert len(merged) == 1 and merged[0].pred_sem_seg.data.shape == (1, 32, 48)
+    assert model.out_channels == 4 and model.decode_head is model.segmentor.decode_head

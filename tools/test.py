@@ -104,6 +104,11 @@ def build_config(args: argparse.Namespace) -> Config:
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     if args.tta:
+        missing = [key for key in ('tta_pipeline', 'tta_model') if key not in cfg]
+        if missing:
+            raise KeyError(f'--tta needs {" and ".join(missing)} in the config {args.config}, '
+                           "e.g. tta_model = dict(type='SegTTAModel') and a tta_pipeline of "
+                           'TestTimeAug (see MMSeg\'s configs/_base_/datasets/cityscapes.py)')
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model

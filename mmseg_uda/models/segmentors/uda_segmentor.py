@@ -264,6 +264,16 @@ class UDASegmentor(BaseModel):
         return unwrap(self.generator).segmentor
 
     @property
+    def out_channels(self) -> int:
+        """The wrapped segmentor's ``out_channels`` (read by MMSeg's ``SegTTAModel``)."""
+        return self.segmentor.out_channels
+
+    @property
+    def decode_head(self) -> nn.Module:
+        """The wrapped segmentor's decode head (read by MMSeg's ``SegTTAModel``)."""
+        return self.segmentor.decode_head
+
+    @property
     def with_discriminators(self) -> bool:
         """Whether any adaptation owns a discriminator."""
         return len(unwrap(self.discriminators)) > 0
