@@ -5,6 +5,7 @@ from mmengine.runner import Runner
 
 from mmseg.registry import DATA_SAMPLERS, DATASETS
 from mmseg_uda.datasets import UDAIndex, UDAWarmupBatchSampler
+from mmseg_uda.datasets.warmup_sampler import sync_warmup_sampler
 from tests.test_uda_dataset import data_root, uda  # noqa: F401  (fixture)
 
 
@@ -15,6 +16,29 @@ def test_first_batches_carry_no_target_and_the_count_spans_epochs():
     assert [[i.index for i in b] for b in epoch1] == [[0, 1], [2, 3], [4]]
     assert [b[0].with_target for b in epoch1 + epoch2] == [False] * 3 + [True] * 3
     assert [len(b) for b in UDAWarmupBatchSampler(range(5), 2, 0, drop_last=True)] == [2, 2]
+
+
+class _Runner:
+    """What sync_warmup_sampler reads of a runner."""
+
+    def __init__(self, batch_sampler, warmup_iters):
+        self._train_loop = type('Loop', (), {'dataloader': type('L', (), {
+            'batch_sampler': batch_sampler})()})()
+        self.model = type('M', (), {'warmup_iters': warmup_iters})()
+
+
+def test_follows_the_model_unless_set():
+    sampler = UDAWarmupBatchSampler(range(4), batch_size=1)
+    assert all(b[0].with_target for b in sampler)  # until synced: every target loaded
+    sync_warmup_sampler(_Runner(sampler, 6))
+    assert sampler.warmup_iters == 6
+    # the count goes on from the 4 batches above: batches 4 and 5 are warm-up, 6 and 7 not
+    assert [b[0].with_target for b in sampler] == [False, False, True, True]
+    fixed = UDAWarmupBatchSampler(range(4), batch_size=1, warmup_iters=2)
+    sync_warmup_sampler(_Runner(fixed, 6))
+    assert fixed.warmup_iters == 2
+    with pytest.raises(ValueError, match=r'warmup_iters=7 exceeds model.warmup_iters=6'):
+        sync_warmup_sampler(_Runner(UDAWarmupBatchSampler(range(4), 1, 7), 6))
 
 
 def test_rejects_bad_arguments():
