@@ -74,6 +74,79 @@ def to_pair(value: Pair, name: str) -> Tuple[int, int]:
     return int(pair[0]), int(pair[1])
 
 
+def invalid_label_values(label: ArrayLike, num_classes: int, ignore_index: int = 255,
+                         limit: int = 10) -> List[int]:
+    """The values of a label map that are neither a class id in ``[0, num_classes)`` nor
+    ``ignore_index``, sorted, at most ``limit`` of them (empty when the label is valid).
+
+    The ONE label-value policy of the package: the annotation-loading transform of training and
+    evaluation (``mmseg_uda.datasets.LoadCheckedAnnotations``), the offline label tools and
+    :func:`patch_histograms` all apply it. The valid case costs one reduction (``max``) for
+    unsigned labels without ignored pixels, otherwise two element-wise comparisons.
+
+    Args:
+        label (Tensor | ndarray): Integer label map of any shape.
+        num_classes (int): Number of classes C.
+        ignore_index (int): Label of ignored pixels.
+        limit (int): Most values returned.
+
+    Returns:
+        list[int]: The offending values.
+    """
+    if isinstance(label, torch.Tensor):
+        if label.numel() == 0 or (label.min() >= 0 and label.max() < num_classes):
+            return []
+        bad = (label != ignore_index) & ((label < 0) | (label >= num_classes))
+        return torch.unique(label[bad])[:limit].tolist() if bad.any() else []
+    label = np.asarray(label)
+    if label.size == 0 or (label.max() < num_classes and (label.dtype.kind == 'u'
+                                                          or label.min() >= 0)):
+        return []
+    bad = (label >= num_classes) & (label != ignore_index)
+    if label.dtype.kind != 'u':
+        bad |= label < 0
+    return np.unique(label[bad])[:limit].tolist() if bad.any() else []
+
+
+def check_label_values(label: ArrayLike, num_classes: int, ignore_index: int = 255,
+                       where: str = 'label') -> None:
+    """Raise when a label map holds values outside the class set (:func:`invalid_label_values`).
+
+    Raises:
+        ValueError: naming ``where`` (e.g. the label file), the values, C and ``ignore_index``.
+    """
+    bad = invalid_label_values(label, num_classes, ignore_index)
+    if bad:
+        raise ValueError(f'{where}: label values {bad} are neither class ids in '
+                         f'[0, {num_classes}) nor ignore_index={ignore_index}')
+
+
+def check_same_classes(what: str, in_file: Sequence[str], expected: Sequence[str],
+                       expected_from: str, fix: str) -> None:
+    """Raise when the class names stored in a file differ from the expected ones.
+
+    Counts alone cannot tell two class sets apart (e.g. 19 reordered classes), so the statistics
+    files of this module are compared by name, in order.
+
+    Args:
+        what (str): The file, as named in the message (e.g. ``"patch modes file 'x.pth'"``).
+        in_file (Sequence[str]): Class names stored in the file.
+        expected (Sequence[str]): Class names it must list.
+        expected_from (str): Where ``expected`` comes from (e.g. ``'the source dataset'``).
+        fix (str): How to fix it, appended to the message.
+
+    Raises:
+        ValueError: naming both class lists and the first position where they differ.
+    """
+    in_file, expected = [str(c) for c in in_file], [str(c) for c in expected]
+    if in_file == expected:
+        return
+    first = next((i for i, (a, b) in enumerate(zip(in_file, expected)) if a != b),
+                 min(len(in_file), len(expected)))
+    raise ValueError(f'{what} was built for the classes {in_file}, but {expected_from} has the '
+                     f'classes {expected} (first difference at index {first}); {fix}')
+
+
 def patch_grid_size(image_size: Sequence[int], patch_size: Pair) -> Tuple[int, int]:
     """Number of whole patches ``(floor(H / ph), floor(W / pw))`` in an ``(H, W)`` image.
 
@@ -149,12 +222,7 @@ def patch_histograms(label: ArrayLike, patch_size: Pair, num_classes: int,
     gh, gw = patch_grid_size((height, width), (ph, pw))
     label = label[:, :gh * ph, :gw * pw]
     ignored = label == ignore_index
-    # fast path: one reduction when every value is a class id or the ignore index
-    if label.min() < 0 or label.max() >= num_classes:
-        bad = ~ignored & ((label < 0) | (label >= num_classes))
-        if bad.any():
-            raise ValueError(f'label value {label[bad][0].item()} is neither a class id in '
-                             f'[0, {num_classes}) nor ignore_index={ignore_index}')
+    check_label_values(label, num_classes, ignore_index)
 
     device = label.device
     bins = num_classes + 1  # the last bin collects ignored pixels and is dropped
@@ -245,7 +313,8 @@ def save_patch_modes(path: str, modes: torch.Tensor, classes: Sequence[str], pat
 
 
 def load_patch_modes(path: str, num_classes: int, patch_size: Pair, grid: Pair = (2, 2),
-                     num_modes: int = 50) -> torch.Tensor:
+                     num_modes: int = 50, classes: Optional[Sequence[str]] = None,
+                     classes_from: str = 'the source dataset') -> torch.Tensor:
     """The mode centres of a modes file, checked against the configuration.
 
     Args:
@@ -256,6 +325,9 @@ def load_patch_modes(path: str, num_classes: int, patch_size: Pair, grid: Pair =
         patch_size (int | tuple[int, int]): Configured patch size.
         grid (int | tuple[int, int]): Configured cells per patch.
         num_modes (int): Configured K.
+        classes (Sequence[str], optional): Class names of the source dataset; the file must
+            have been built for these classes, in this order.
+        classes_from (str): Where ``classes`` come from, for the error message.
 
     Returns:
         Tensor: ``modes`` (K, grid_h * grid_w * num_classes), float32.
@@ -263,13 +335,18 @@ def load_patch_modes(path: str, num_classes: int, patch_size: Pair, grid: Pair =
     Raises:
         FileNotFoundError: naming the command that builds the file.
         ValueError: naming the file's and the configuration's value of the first field that
-            disagrees (num_classes, K, patch size, grid), or a malformed file.
+            disagrees (num_classes, K, patch size, grid, class names), or an unreadable or
+            malformed file.
     """
     rebuild = BUILD_PATCH_MODES_COMMAND.format(path=path)
     if not osp.isfile(path):
         raise FileNotFoundError(f'patch modes file {path!r} does not exist; build it from the '
                                 f'source dataset with `{rebuild}`')
-    data = torch.load(path, map_location='cpu', weights_only=True)
+    try:
+        data = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as err:  # torch raises RuntimeError, EOFError or UnpicklingError
+        raise ValueError(f'patch modes file {path!r} cannot be read ({type(err).__name__}: '
+                         f'{err}); rebuild it with `{rebuild}`') from err
     if not isinstance(data, dict):
         raise ValueError(f'patch modes file {path!r} holds a {type(data).__name__}, expected a '
                          f'dict; rebuild it with `{rebuild}`')
@@ -289,6 +366,9 @@ def load_patch_modes(path: str, num_classes: int, patch_size: Pair, grid: Pair =
             raise ValueError(f'patch modes file {path!r} was built with {field}={in_file} but the '
                              f'config has {field}={in_config}; rebuild it with `{rebuild}` or '
                              'fix the config')
+    if classes is not None:
+        check_same_classes(f'patch modes file {path!r}', data['classes'], classes,
+                           classes_from, f'rebuild it with `{rebuild}`')
     modes = torch.as_tensor(data['modes'], dtype=torch.float32)
     grid_h, grid_w = to_pair(grid, 'grid')
     expected = (int(num_modes), grid_h * grid_w * int(num_classes))
@@ -496,16 +576,21 @@ class ClassSizeAccumulator:
         return len(self.classes)
 
     def update(self, label: ArrayLike) -> None:
-        """Add one label map (H, W) of train ids (``ignore_index`` and values ≥ C ignored)."""
+        """Add one label map (H, W) of train ids (``ignore_index`` counts in the image size).
+
+        Raises:
+            ValueError: on a value that is neither a class id nor ``ignore_index``
+                (:func:`check_label_values`).
+        """
         label = torch.as_tensor(np.asarray(label) if not isinstance(label, torch.Tensor)
                                 else label)
         if label.dim() == 3 and label.shape[0] == 1:
             label = label[0]
         if label.dim() != 2:
             raise ValueError(f'a label map must be (H, W) or (1, H, W), got {tuple(label.shape)}')
+        check_label_values(label, self.num_classes, self.ignore_index)
         flat = label.reshape(-1).long()
-        in_range = (flat >= 0) & (flat < self.num_classes)
-        counts = torch.bincount(flat[in_range], minlength=self.num_classes)
+        counts = torch.bincount(flat[flat != self.ignore_index], minlength=self.num_classes)
         self.update_counts(counts.tolist(), flat.numel())
 
     def update_counts(self, pixels: Sequence[int], num_pixels: int) -> None:

@@ -7,7 +7,9 @@ get it: it builds ``train_dataloader.dataset.source`` of a ``UDADataset`` (else
 ``train_dataloader.dataset``) with its own pipeline and yields the label maps that pipeline
 produces (``data_samples.gt_sem_seg``), batch by batch, with a progress bar. The geometric
 transforms of training (resize, crop, flip) therefore apply: the statistics describe the label
-maps as the segmentor sees them in training.
+maps as the segmentor sees them in training. Every label map is checked with the package's one
+label-value policy (:func:`mmseg_uda.label_stats.check_label_values`), so both tools reject a
+value outside the class set naming its file, as training does.
 """
 from typing import Iterator, List, Optional, Tuple
 
@@ -18,6 +20,8 @@ from mmengine.utils import ProgressBar
 from torch.utils.data import DataLoader
 
 from mmseg.registry import DATASETS
+from .datasets.transforms import bind_label_checks
+from .label_stats import check_label_values
 
 
 def source_dataset_cfg(cfg: Config) -> ConfigDict:
@@ -48,6 +52,7 @@ class SourceLabelMaps:
             raise ValueError(f'num_workers must be >= 0, got {num_workers}')
         self.dataset_cfg = source_dataset_cfg(cfg)
         self.dataset: BaseDataset = DATASETS.build(self.dataset_cfg)
+        bind_label_checks(self.dataset)
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.shuffle = shuffle
@@ -77,6 +82,8 @@ class SourceLabelMaps:
 
         Raises:
             KeyError: when a sample has no ``gt_sem_seg`` (the pipeline lacks LoadAnnotations).
+            ValueError: naming the label file, on a value that is neither a class id nor the
+                ignore index.
         """
         generator = torch.Generator().manual_seed(self.seed) if self.shuffle else None
         loader = DataLoader(self.dataset, batch_size=self.batch_size, shuffle=self.shuffle,
@@ -91,7 +98,10 @@ class SourceLabelMaps:
                         raise KeyError(f'data_samples[{i}] of the source dataset '
                                        f'{self.dataset_cfg.type} has no gt_sem_seg: its '
                                        'pipeline needs LoadAnnotations')
-                    labels.append(sample.gt_sem_seg.data[0])
+                    label = sample.gt_sem_seg.data[0]
+                    check_label_values(label, len(self.classes), self.ignore_index,
+                                       f'label file {sample.get("seg_map_path")!r}')
+                    labels.append(label)
                 if bar is not None:
                     for _ in labels:
                         bar.update()

@@ -8,7 +8,7 @@ import torch
 from mmengine.config import Config, ConfigDict
 from torch import nn
 
-from mmseg.registry import MODELS
+from mmseg.registry import DATASETS, MODELS
 from mmseg_uda.datasets.synthetic import generate_synthetic_uda_data
 from mmseg_uda.engine import AdaBNHook, reestimate_bn_stats
 from mmseg_uda.engine.adabn import batchnorm_layers
@@ -77,8 +77,9 @@ def synthetic_run(tmp_path_factory):
     cfg = Config.fromfile(osp.join(REPO, config))
     num_classes = cfg.model.segmentor.decode_head.num_classes
     modes = str(tmp / 'modes.pth')
-    save_patch_modes(modes, torch.rand(50, 4 * num_classes), [f'c{i}' for i in range(
-        num_classes)], 16, 2, 'test', 0)
+    # the source dataset's class names: DataChecksHook compares them with the file's
+    classes = DATASETS.get(cfg.train_dataloader.dataset.source.type).METAINFO['classes']
+    save_patch_modes(modes, torch.rand(50, 4 * num_classes), list(classes), 16, 2, 'test', 0)
     options = [f"train_dataloader.dataset.source.data_root={data['source_root']}",
                f"train_dataloader.dataset.target.data_root={data['target_root']}",
                f"val_dataloader.dataset.data_root={data['target_root']}",

@@ -4,6 +4,7 @@ import json
 import os
 import os.path as osp
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +93,24 @@ def test_compute_class_stats_matches_numpy(synthetic, tmp_path: Path) -> None:
     assert road and int(road.group(1)) == len(fractions[0]), log[-3000:]
     assert float(road.group(3)) == pytest.approx(np.mean(fractions[0]), abs=1e-4)
     assert 'saved class-size statistics to' in log
+
+
+def test_out_of_range_label_is_refused_naming_the_file(synthetic, tmp_path: Path) -> None:
+    """Review 3e: values >= C were silently dropped (and still counted in the image size)."""
+    config, labels = synthetic
+    data = tmp_path / 'data'
+    source = Path(labels[0]).parents[3]
+    shutil.copytree(source, data / 'source')
+    label_path = sorted((data / 'source' / 'gtFine').rglob('*.png'))[2]
+    label = cv2.imread(str(label_path), cv2.IMREAD_UNCHANGED)
+    label[-3:, -3:] = 50
+    cv2.imwrite(str(label_path), label)
+    out = tmp_path / 'stats.json'
+    log = compute_stats(config, out, '--cfg-options',
+                        f'train_dataloader.dataset.source.data_root={data / "source"}',
+                        check=False)
+    assert f"label file '{label_path}': label values [50]" in log, log[-3000:]
+    assert not out.exists()
 
 
 def test_compute_class_stats_from_converter_label_stats(synthetic, tmp_path: Path) -> None:

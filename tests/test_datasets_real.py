@@ -348,6 +348,18 @@ def test_converter_bad_inputs_name_the_file(tmp_path: Path) -> None:
         convert_labels(SYNTHIA, str(tmp_path / 'grey'))
 
 
+@pytest.mark.parametrize('nproc', [1, 2])
+def test_truncated_gta_label_names_the_file(tmp_path: Path, nproc: int) -> None:
+    """PIL's 'image file is truncated' named no file, also from the worker pool (review 2e)."""
+    ids = np.random.default_rng(0).integers(0, 34, (64, 64))
+    for i in range(2):
+        write_gta_label(tmp_path / f'{i:05d}.png', ids)
+    bad = tmp_path / '00001.png'
+    bad.write_bytes(bad.read_bytes()[:2000])  # PIL opens it, then fails to decode the data
+    with pytest.raises(ValueError, match=rf'{bad}: PIL cannot decode this label file'):
+        convert_labels(GTA5, str(tmp_path), nproc=nproc)
+
+
 def test_gta_converter_command_line(tmp_path: Path) -> None:
     for i in range(3):
         write_gta_label(tmp_path / 'gta' / 'labels' / f'{i:05d}.png', np.full((8, 8), 24, np.uint8))

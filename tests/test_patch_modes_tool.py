@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -32,13 +33,12 @@ def build_modes(config: Path, out: Path, *extra: str) -> str:
     return proc.stdout
 
 
-@pytest.fixture(scope='module')
-def synthetic_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The synthetic output-space demo config with a PatchAlignment (K=4, 16x16 patches)."""
-    tmp = tmp_path_factory.mktemp('patch_modes')
-    data = generate_synthetic_uda_data(str(tmp / 'data'), num_train=6, num_val=1, width=128,
-                                       height=64)
-    config = tmp / 'patch_synthetic.py'
+def write_config(folder: Path, num_train: int) -> Path:
+    """Synthetic data and the output-space demo config with a PatchAlignment (K=4, 16x16
+    patches) reading them."""
+    data = generate_synthetic_uda_data(str(folder / 'data'), num_train=num_train, num_val=1,
+                                       width=128, height=64)
+    config = folder / 'patch_synthetic.py'
     config.write_text(f"""_base_ = [{osp.join(REPO, 'configs/demo/output_space_synthetic.py')!r}]
 model = dict(adaptations=dict(patch=dict(type='PatchAlignment', modes_file='unused.pth',
                                          patch_size={PATCH}, num_modes={K})))
@@ -46,6 +46,11 @@ train_dataloader = dict(dataset=dict(source=dict(data_root={data['source_root']!
                                      target=dict(data_root={data['target_root']!r})))
 """)
     return config
+
+
+@pytest.fixture(scope='module')
+def synthetic_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_config(tmp_path_factory.mktemp('patch_modes'), num_train=6)
 
 
 def test_build_patch_modes_on_synthetic_data(synthetic_config: Path, tmp_path: Path) -> None:
@@ -76,6 +81,23 @@ def test_build_patch_modes_max_patches_and_overrides(synthetic_config: Path,
     assert re.search(r'patches: 40 from \d+ label maps', log), log
     assert sizes and int(sizes.group(3)) <= 40
     assert load_patch_modes(str(out), NUM_CLASSES, 32, (2, 2), 3).shape == (3, 4 * NUM_CLASSES)
+
+
+def test_out_of_range_label_is_refused_naming_the_file(tmp_path: Path) -> None:
+    """Review 3d: the error named the value (50) but not the label file; nothing is saved."""
+    config = write_config(tmp_path, num_train=2)
+    label_path = sorted((tmp_path / 'data' / 'source' / 'gtFine').rglob('*.png'))[1]
+    label = cv2.imread(str(label_path), cv2.IMREAD_UNCHANGED)
+    label[:4, :4] = 50
+    cv2.imwrite(str(label_path), label)
+    out = tmp_path / 'modes.pth'
+    proc = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'build_patch_modes.py'),
+                           str(config), '--out', str(out), '--num-workers', '0'], cwd=REPO,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=120)
+    assert proc.returncode != 0
+    assert f"label file '{label_path}': label values [50]" in proc.stdout, proc.stdout[-3000:]
+    assert not out.exists()
 
 
 def test_gta2cs_config_has_the_paper_values() -> None:

@@ -59,6 +59,15 @@ def test_target_pipeline_with_labels_is_refused(data_root):
         DATASETS.build(cfg)
 
 
+def test_target_pipeline_with_checked_labels_is_refused(data_root):
+    cfg = uda(data_root)
+    cfg['target'] = city(data_root, 'target', pipeline=[
+        dict(type='LoadImageFromFile'), dict(type='LoadCheckedAnnotations'),
+        dict(type='PackSegInputs')])
+    with pytest.raises(ValueError, match=r"target pipeline contains \['LoadCheckedAnnotations'\]"):
+        DATASETS.build(cfg)
+
+
 def test_domains_must_share_classes_and_ignore_index(data_root):
     cfg = uda(data_root)
     cfg['target']['metainfo'] = dict(classes=('road', 'car'), palette=[[0, 0, 0], [1, 1, 1]])

@@ -3,10 +3,11 @@ from .gta5 import GTA5Dataset
 from .robotcar import (CITYSCAPES_TO_ROBOTCAR, CityscapesAsRobotCarDataset, OxfordRobotCarDataset,
                        cityscapes_to_robotcar)
 from .synthia import SYNTHIA_CLASSES_13, SYNTHIA_CLASSES_16, SynthiaDataset
+from .transforms import LoadCheckedAnnotations, bind_label_checks
 from .uda_dataset import UDADataset
 
 __all__ = [
     'UDADataset', 'CamVidDataset', 'GTA5Dataset', 'SynthiaDataset', 'OxfordRobotCarDataset',
     'CityscapesAsRobotCarDataset', 'cityscapes_to_robotcar', 'CITYSCAPES_TO_ROBOTCAR',
-    'SYNTHIA_CLASSES_16', 'SYNTHIA_CLASSES_13'
+    'SYNTHIA_CLASSES_16', 'SYNTHIA_CLASSES_13', 'LoadCheckedAnnotations', 'bind_label_checks'
 ]

@@ -95,13 +95,19 @@ def read_gta5_label(path: str) -> np.ndarray:
     """Cityscapes label ids of a GTA5 label map (the palette indices of the PNG).
 
     Raises:
-        ValueError: The file is not a palette or single-channel 8-bit image.
+        ValueError: The file cannot be decoded (e.g. truncated) or is not a palette or
+            single-channel 8-bit image.
     """
-    with Image.open(path) as img:
-        if img.mode not in ('P', 'L'):
-            raise ValueError(f'{path}: expected a palette (P) or 8-bit grey (L) GTA5 label, got '
-                             f'PIL mode {img.mode!r}')
-        return np.asarray(img)
+    try:
+        with Image.open(path) as img:
+            if img.mode not in ('P', 'L'):
+                raise ValueError(f'{path}: expected a palette (P) or 8-bit grey (L) GTA5 label, '
+                                 f'got PIL mode {img.mode!r}')
+            return np.asarray(img)
+    except FileNotFoundError:
+        raise
+    except OSError as err:  # PIL: "image file is truncated", "cannot identify image file"
+        raise ValueError(f'{path}: PIL cannot decode this label file ({err})') from err
 
 
 def read_synthia_label(path: str) -> np.ndarray:

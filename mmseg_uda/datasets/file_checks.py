@@ -1,7 +1,33 @@
 """Early, explicit errors for the folder-based datasets of the real UDA benchmarks."""
-from typing import List
+from typing import List, Sequence
 
 from mmengine import fileio
+
+
+def check_label_files(dataset, data_list: Sequence[dict]) -> None:
+    """Raise unless every listed image (when listed by an ``ann_file``) and every label file of
+    ``data_list`` exists, naming the first one missing.
+
+    One ``exists`` per file, at start-up, instead of a ``FileNotFoundError`` when the sample is
+    first drawn, possibly hours into training. Used by :class:`FileCheckMixin` and, for any
+    segmentation dataset (e.g. MMSeg's ``CityscapesDataset``), by ``UDADataset`` (its source)
+    and ``DataChecksHook`` (evaluation sets).
+
+    Args:
+        dataset (BaseSegDataset): The dataset (for its name, ``ann_file``, ``backend_args``).
+        data_list (Sequence[dict]): Its data list (``img_path``, ``seg_map_path``).
+    """
+    name = type(dataset).__name__
+    ann_file = getattr(dataset, 'ann_file', None)
+    backend_args = getattr(dataset, 'backend_args', None)
+    for info in data_list:
+        if ann_file and not fileio.exists(info['img_path'], backend_args=backend_args):
+            raise FileNotFoundError(f'{name}: image {info["img_path"]!r} listed in '
+                                    f'{ann_file!r} does not exist')
+        seg_map = info.get('seg_map_path')
+        if seg_map is not None and not fileio.exists(seg_map, backend_args=backend_args):
+            raise FileNotFoundError(f'{name}: image {info["img_path"]!r} has no label: '
+                                    f'{seg_map!r} does not exist')
 
 
 class FileCheckMixin:
@@ -25,13 +51,5 @@ class FileCheckMixin:
         if not data_list:
             raise ValueError(f'{name}: no images ending in {self.img_suffix!r} in {img_dir!r} '
                              f'(ann_file={self.ann_file!r})')
-        for info in data_list:
-            if self.ann_file and not fileio.exists(info['img_path'],
-                                                   backend_args=self.backend_args):
-                raise FileNotFoundError(f'{name}: image {info["img_path"]!r} listed in '
-                                        f'{self.ann_file!r} does not exist')
-            seg_map = info.get('seg_map_path')
-            if seg_map is not None and not fileio.exists(seg_map, backend_args=self.backend_args):
-                raise FileNotFoundError(f'{name}: image {info["img_path"]!r} has no label: '
-                                        f'{seg_map!r} does not exist')
+        check_label_files(self, data_list)
         return data_list

@@ -7,12 +7,23 @@ from mmengine.dataset import BaseDataset
 
 from mmseg.registry import DATASETS
 from mmseg.utils import ConfigType
+from .file_checks import FileCheckMixin, check_label_files
+from .transforms import bind_label_checks, label_loading_steps
 
 
 def _load_annotation_steps(dataset: BaseDataset) -> list:
     """Names of the pipeline transforms of ``dataset`` that read segmentation labels."""
-    transforms = getattr(getattr(dataset, 'pipeline', None), 'transforms', [])
-    return [type(t).__name__ for t in transforms if 'LoadAnnotations' in type(t).__name__]
+    return [type(t).__name__ for t in label_loading_steps(dataset)]
+
+
+def _load(dataset: BaseDataset, idx: int, domain: str) -> dict:
+    """``dataset[idx]``; an error gets a note naming the domain, the index and the image."""
+    try:
+        return dataset[idx]
+    except Exception as err:
+        err.add_note(f'UDADataset: while loading {domain} sample {idx} '
+                     f'({dataset.get_data_info(idx).get("img_path")!r})')
+        raise
 
 
 def _as_tuples(items) -> list:
@@ -31,7 +42,9 @@ class UDADataset:
     must not load labels: in UDA the target domain is unlabelled during training, and this
     wrapper refuses a target pipeline containing ``LoadAnnotations``.
 
-    Both domains must share classes, palette and ignore index (checked at ``full_init``).
+    Both domains must share classes, palette and ignore index, and every source image must
+    have its label file (checked at ``full_init``); the source labels' values and sizes are
+    checked as they load (:class:`~mmseg_uda.datasets.LoadCheckedAnnotations`).
 
     Args:
         source (dict | BaseDataset): Labelled source dataset (config).
@@ -80,6 +93,10 @@ class UDADataset:
                                  f"{getattr(dataset, 'data_root', None)!r}, "
                                  f'data_prefix={prefix!r})')
         self._check_compatible()
+        if not isinstance(self.source, FileCheckMixin):  # the mixin checked at loading
+            check_label_files(self.source, [self.source.get_data_info(i)
+                                            for i in range(len(self.source))])
+        bind_label_checks(self)
         self._fully_initialized = True
 
     def _check_compatible(self) -> None:
@@ -102,7 +119,8 @@ class UDADataset:
     def __getitem__(self, idx: int) -> Dict[str, Any]:
         self.full_init()
         target_idx = np.random.randint(len(self.target))
-        return dict(source=self.source[idx], target=self.target[target_idx])
+        return dict(source=_load(self.source, idx, 'source'),
+                    target=_load(self.target, target_idx, 'target'))
 
     def get_data_info(self, idx: int) -> dict:
         """The source sample's data info (what the sampler indexes)."""

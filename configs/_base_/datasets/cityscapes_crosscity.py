@@ -3,9 +3,11 @@
 # images (3 other cities) without their labels, evaluation = the same val images with labels,
 # 19 classes. All at 1024x512; evaluation upsamples the logits to the 2048x1024 labels.
 cityscapes_root = 'data/cityscapes'
+# LoadCheckedAnnotations: MMSeg's LoadAnnotations, then each label's size and values are
+# checked against its image and the dataset's classes, naming the file (mmseg_uda.datasets).
 source_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations'),
     dict(type='Resize', scale=(1024, 512), keep_ratio=False),
     dict(type='PackSegInputs'),
 ]
@@ -18,7 +20,7 @@ target_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(1024, 512), keep_ratio=True),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations'),
     dict(type='PackSegInputs'),
 ]
 source_train = dict(

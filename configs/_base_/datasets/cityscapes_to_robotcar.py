@@ -7,9 +7,11 @@
 # num_classes=9 (configs/output_space/cs2robotcar_deeplabv2_r101_1xb1.py).
 cityscapes_root = 'data/cityscapes'
 robotcar_root = 'data/robotcar'
+# LoadCheckedAnnotations: MMSeg's LoadAnnotations, then each label's size and values are
+# checked against its image and the dataset's classes, naming the file (mmseg_uda.datasets).
 source_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations'),
     dict(type='Resize', scale=(1024, 512), keep_ratio=False),
     dict(type='PackSegInputs'),
 ]
@@ -22,7 +24,7 @@ target_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(1024, 768), keep_ratio=True),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations'),
     dict(type='PackSegInputs'),
 ]
 source_train = dict(

@@ -10,9 +10,11 @@
 gta_root = 'data/gta'
 cityscapes_root = 'data/cityscapes'
 # AdaptSegNet resizes without keeping the aspect ratio and, by default, neither flips nor crops.
+# LoadCheckedAnnotations: MMSeg's LoadAnnotations, then each label's size and values are
+# checked against its image and the dataset's classes, naming the file (mmseg_uda.datasets).
 source_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations'),
     dict(type='Resize', scale=(1280, 720), keep_ratio=False),
     dict(type='PackSegInputs'),
 ]
@@ -26,7 +28,7 @@ target_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(1024, 512), keep_ratio=True),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations'),
     dict(type='PackSegInputs'),
 ]
 source_train = dict(

@@ -3,9 +3,11 @@
 # MMSeg's own CityscapesDataset (19 train ids; the scenes draw 10 of them).
 data_root = 'data/synthetic'
 crop_size = (96, 192)
+# LoadCheckedAnnotations: MMSeg's LoadAnnotations, then each label's size and values are
+# checked against its image and the dataset's classes, naming the file (mmseg_uda.datasets).
 source_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations'),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs'),
 ]
@@ -17,7 +19,7 @@ target_pipeline = [
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations'),
     dict(type='PackSegInputs'),
 ]
 source_train = dict(

@@ -20,7 +20,7 @@ synthia_13 = [
 ]
 source_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
+    dict(type='LoadCheckedAnnotations'),
     dict(type='Resize', scale=(1280, 760), keep_ratio=False),
     dict(type='PackSegInputs'),
 ]

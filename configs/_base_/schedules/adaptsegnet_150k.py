@@ -35,4 +35,6 @@ default_hooks = dict(
     checkpoint=dict(type='SafeCheckpointHook', by_epoch=False, interval=5000, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'),
+    # num_classes vs the datasets' classes, label checks bound (mmseg_uda/engine/data_checks.py)
+    data_checks=dict(type='DataChecksHook'),
 )

@@ -25,5 +25,7 @@ default_hooks = dict(
                     max_keep_ckpts=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'),
+    # num_classes vs the datasets' classes, label checks bound (mmseg_uda/engine/data_checks.py)
+    data_checks=dict(type='DataChecksHook'),
 )
 randomness = dict(seed=0)

@@ -7,7 +7,8 @@ import torch.nn.functional as F
 
 from mmseg.registry import DATASETS, MODELS
 from mmseg.utils import SampleList
-from ...label_stats import ClassSizeStats, load_class_size_stats, to_pair
+from ...label_stats import (COMPUTE_CLASS_STATS_COMMAND, ClassSizeStats, check_same_classes,
+                            load_class_size_stats, to_pair)
 from ..losses.constrained_mil import ConstrainedMILLoss
 from .base_adaptation import BaseAdaptation, Outputs, Tensors
 
@@ -110,7 +111,9 @@ class CategoryAdaptation(BaseAdaptation):
             build time; its class count must equal ``num_classes``.
         classes (str | Sequence[str], optional): Class names the statistics must list, in order,
             or a registered dataset type whose ``METAINFO['classes']`` they must list (e.g.
-            ``'CamVidDataset'``).
+            ``'CamVidDataset'``), checked at build time. Whatever it is, the statistics must
+            also list the labelled training dataset's classes, in order, checked before the
+            first iteration (:meth:`check_dataset_classes`).
         source_config (str, optional): Config whose source training set the statistics
             describe; named in the command of the missing-file error.
         loss_weight (float): Weight of ``loss_cmil``.
@@ -167,6 +170,14 @@ class CategoryAdaptation(BaseAdaptation):
             suppress_absent=suppress_absent, large_class_threshold=large_class_threshold,
             large_class_grad_scale=large_class_grad_scale, slack_weight=slack_weight,
             num_iters=num_iters, step_size=step_size, max_step=max_step, tol=tol)
+
+    def check_dataset_classes(self, classes: Sequence[str], dataset: str) -> None:
+        """Raise unless the statistics are for ``classes``, in this order (reordered classes
+        have the same count). ``DataChecksHook`` calls it before the first iteration with the
+        labelled training dataset's classes, described by ``dataset``."""
+        command = COMPUTE_CLASS_STATS_COMMAND.format(config='CONFIG', path=self.stats_file)
+        check_same_classes(f'class-size statistics file {self.stats_file!r}', self.stats.classes,
+                           classes, dataset, f'recompute it with `{command}`')
 
     def constraint_grid(self, input_shape: Sequence[int],
                         logits_shape: Sequence[int]) -> Tuple[int, int]:

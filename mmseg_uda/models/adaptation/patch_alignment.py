@@ -149,6 +149,7 @@ class PatchAlignment(BaseAdaptation):
         self.patch_size = to_pair(patch_size, 'patch_size')
         self.grid = to_pair(grid, 'grid')
         self.num_modes = num_modes
+        self.modes_file = modes_file
         if modes_file is not None:
             modes = load_patch_modes(modes_file, num_classes, self.patch_size, self.grid,
                                      num_modes)
@@ -170,6 +171,14 @@ class PatchAlignment(BaseAdaptation):
         self.min_labelled_fraction = min_labelled_fraction
         self.head = PatchClusterHead(num_classes, num_modes, hidden_channels, self.grid,
                                      head_pooling)
+
+    def check_dataset_classes(self, classes: Sequence[str], dataset: str) -> None:
+        """Raise unless the modes file was built for ``classes``, in this order (the counts
+        alone cannot tell two class sets apart). ``DataChecksHook`` calls it before the first
+        iteration with the labelled training dataset's classes, described by ``dataset``."""
+        if self.modes_file is not None:
+            load_patch_modes(self.modes_file, self.num_classes, self.patch_size, self.grid,
+                             self.num_modes, classes=classes, classes_from=dataset)
 
     @property
     def uses_target(self) -> bool:
