@@ -3,13 +3,11 @@ import copy
 import os.path as osp
 
 import pytest
-import torch
 from mmengine.config import Config
-from mmengine.structures import PixelData
 
 import mmseg_uda  # noqa: F401  (registers the components)
-from mmseg.structures import SegDataSample
 from mmseg.utils import register_all_modules
+from mmseg_uda.testing import make_batch  # noqa: F401  (shared with the benchmarks)
 
 register_all_modules(init_default_scope=True)
 
@@ -31,21 +29,6 @@ def tiny_model_cfg(num_classes: int = 4, adaptations: dict = None, warmup_iters:
         seg.pop('auxiliary_head')
     model.update(adaptations=adaptations or {}, warmup_iters=warmup_iters)
     return model
-
-
-def make_batch(n: int = 2, h: int = 32, w: int = 48, num_classes: int = 4, labels: bool = True,
-               seed: int = 0) -> dict:
-    """A collated batch as the dataloader yields it (uint8 images, SegDataSamples)."""
-    g = torch.Generator().manual_seed(seed)
-    inputs, samples = [], []
-    for _ in range(n):
-        inputs.append(torch.randint(0, 256, (3, h, w), generator=g, dtype=torch.uint8))
-        sample = SegDataSample(metainfo=dict(img_shape=(h, w), ori_shape=(h, w)))
-        if labels:
-            gt = torch.randint(0, num_classes, (1, h, w), generator=g)
-            sample.gt_sem_seg = PixelData(data=gt)
-        samples.append(sample)
-    return dict(inputs=inputs, data_samples=samples)
 
 
 def output_space_cfg(levels=('logits', ), weights=(0.001, ), **kwargs) -> dict:
