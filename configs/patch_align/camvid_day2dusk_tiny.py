@@ -3,7 +3,8 @@
 # (K = 50, λd 0.01, λadv 0.0005, FCDiscriminator) instead of the output-space discriminator.
 # Patch size 16 (our choice, scaled to the 240x180 frames): with the output stride 8, each
 # 16x16 patch is 2x2 logit cells and each descriptor cell one logit cell; 11x15 patches per
-# frame (the bottom 4 rows cropped).
+# frame (the bottom 4 rows cropped). H sees each descriptor cell (head_pooling='cell'); patches
+# less than half labelled get no Γ target.
 #
 # Modes file (K-means over the 406 labelled day frames):
 #   python tools/build_patch_modes.py configs/patch_align/camvid_day2dusk_tiny.py \
@@ -25,6 +26,8 @@ model = dict(
             patch_size=16,
             grid=(2, 2),
             num_modes=50,
+            head_pooling='cell',
+            min_labelled_fraction=0.5,
             loss_weight_cluster=0.01,
             loss_weight_adv=0.0005,
             gan_type='bce',
