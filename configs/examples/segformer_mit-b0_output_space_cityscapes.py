@@ -42,3 +42,5 @@ train_dataloader = dict(
             data_prefix=dict(img_path='leftImg8bit/train'),
             pipeline=target_pipeline),
     ))
+# decode_head.num_classes and class names against the datasets, before the first iteration
+default_hooks = dict(data_checks=dict(type='DataChecksHook'))
