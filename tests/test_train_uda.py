@@ -82,6 +82,27 @@ def test_target_labels_are_never_read(trained, tmp_path):
             assert torch.equal(result[key], reference[key]), f'{variant}: {key} differs'
 
 
+def test_target_images_are_not_decoded_during_warmup(trained, tmp_path):
+    """Undecodable target training images: the warm-up (2 iterations) still trains, because
+    UDAWarmupBatchSampler keeps the target out of the warm-up batches; the first adapted
+    iteration then fails naming the target file."""
+    config, _ = trained
+    data = tmp_path / 'data'
+    shutil.copytree(config.parent / 'data', data)
+    images = sorted((data / 'target' / 'leftImg8bit' / 'train').rglob('*.png'))
+    assert images
+    for image in images:
+        image.write_bytes(b'not a png')
+    cfg = tmp_path / 'broken_target.py'
+    cfg.write_text(config.read_text().replace(str(config.parent / 'data'), str(data)))
+    run_tool(TRAIN + [str(cfg), '--work-dir', str(tmp_path / 'warmup'), '--cfg-options',
+                      'train_cfg.max_iters=2', 'train_cfg.val_interval=100'], cwd=tmp_path)
+    out = run_failing(TRAIN + [str(cfg), '--work-dir', str(tmp_path / 'adapt'), '--cfg-options',
+                               'train_cfg.max_iters=3', 'train_cfg.val_interval=100'],
+                      cwd=tmp_path)
+    assert 'while loading target sample' in out and 'leftImg8bit/train' in out, out[-3000:]
+
+
 def test_resume_restores_both_optimizers_then_test(trained, tmp_path):
     config, work = trained
     resumed = tmp_path / 'work'

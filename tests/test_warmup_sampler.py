@@ -4,18 +4,32 @@ from mmengine.dataset import InfiniteSampler
 from mmengine.runner import Runner
 
 from mmseg.registry import DATA_SAMPLERS, DATASETS
-from mmseg_uda.datasets import UDAIndex, UDAWarmupBatchSampler
+from mmseg_uda.datasets import UDADataset, UDAIndex, UDAWarmupBatchSampler
 from mmseg_uda.datasets.warmup_sampler import sync_warmup_sampler
 from tests.test_uda_dataset import data_root, uda  # noqa: F401  (fixture)
 
 
+class _UDASampler:
+    """A sequential sampler over a UDADataset (what the batch sampler looks at)."""
+
+    def __init__(self, n):
+        self.n = n
+        self.dataset = UDADataset.__new__(UDADataset)
+
+    def __iter__(self):
+        return iter(range(self.n))
+
+    def __len__(self):
+        return self.n
+
+
 def test_first_batches_carry_no_target_and_the_count_spans_epochs():
-    sampler = UDAWarmupBatchSampler(range(5), batch_size=2, warmup_iters=3)
+    sampler = UDAWarmupBatchSampler(_UDASampler(5), batch_size=2, warmup_iters=3)
     assert len(sampler) == 3
     epoch1, epoch2 = list(sampler), list(sampler)
     assert [[i.index for i in b] for b in epoch1] == [[0, 1], [2, 3], [4]]
     assert [b[0].with_target for b in epoch1 + epoch2] == [False] * 3 + [True] * 3
-    assert [len(b) for b in UDAWarmupBatchSampler(range(5), 2, 0, drop_last=True)] == [2, 2]
+    assert [len(b) for b in UDAWarmupBatchSampler(_UDASampler(5), 2, 0, drop_last=True)] == [2, 2]
 
 
 class _Runner:
@@ -28,17 +42,22 @@ class _Runner:
 
 
 def test_follows_the_model_unless_set():
-    sampler = UDAWarmupBatchSampler(range(4), batch_size=1)
+    sampler = UDAWarmupBatchSampler(_UDASampler(4), batch_size=1)
     assert all(b[0].with_target for b in sampler)  # until synced: every target loaded
     sync_warmup_sampler(_Runner(sampler, 6))
     assert sampler.warmup_iters == 6
     # the count goes on from the 4 batches above: batches 4 and 5 are warm-up, 6 and 7 not
     assert [b[0].with_target for b in sampler] == [False, False, True, True]
-    fixed = UDAWarmupBatchSampler(range(4), batch_size=1, warmup_iters=2)
+    fixed = UDAWarmupBatchSampler(_UDASampler(4), batch_size=1, warmup_iters=2)
     sync_warmup_sampler(_Runner(fixed, 6))
     assert fixed.warmup_iters == 2
     with pytest.raises(ValueError, match=r'warmup_iters=7 exceeds model.warmup_iters=6'):
         sync_warmup_sampler(_Runner(UDAWarmupBatchSampler(range(4), 1, 7), 6))
+
+
+def test_plain_datasets_get_plain_indices():
+    """A source-only config inheriting a UDA dataset config keeps working."""
+    assert list(UDAWarmupBatchSampler(range(3), batch_size=2, warmup_iters=5)) == [[0, 1], [2]]
 
 
 def test_rejects_bad_arguments():

@@ -4,10 +4,12 @@ from .robotcar import (CITYSCAPES_TO_ROBOTCAR, CityscapesAsRobotCarDataset, Oxfo
                        cityscapes_to_robotcar)
 from .synthia import SYNTHIA_CLASSES_13, SYNTHIA_CLASSES_16, SynthiaDataset
 from .transforms import LoadCheckedAnnotations, bind_label_checks
-from .uda_dataset import UDADataset
+from .uda_dataset import UDADataset, UDAIndex
+from .warmup_sampler import UDAWarmupBatchSampler
 
 __all__ = [
-    'UDADataset', 'CamVidDataset', 'GTA5Dataset', 'SynthiaDataset', 'OxfordRobotCarDataset',
+    'UDADataset', 'UDAIndex', 'UDAWarmupBatchSampler', 'CamVidDataset', 'GTA5Dataset',
+    'SynthiaDataset', 'OxfordRobotCarDataset',
     'CityscapesAsRobotCarDataset', 'cityscapes_to_robotcar', 'CITYSCAPES_TO_ROBOTCAR',
     'SYNTHIA_CLASSES_16', 'SYNTHIA_CLASSES_13', 'LoadCheckedAnnotations', 'bind_label_checks'
 ]

@@ -1,6 +1,6 @@
 """Paired source/target dataset for unsupervised domain adaptation."""
 import copy
-from typing import Any, Dict, Union
+from typing import Any, Dict, NamedTuple, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -9,6 +9,13 @@ from mmseg.registry import DATASETS
 from mmseg.utils import ConfigType
 from .file_checks import FileCheckMixin, check_label_files
 from .transforms import bind_label_checks, label_loading_steps
+
+
+class UDAIndex(NamedTuple):
+    """An index into :class:`UDADataset` that says whether to load a target sample too (see
+    :class:`~mmseg_uda.datasets.UDAWarmupBatchSampler`)."""
+    index: int
+    with_target: bool
 
 
 def _load_annotation_steps(dataset: BaseDataset) -> list:
@@ -116,8 +123,14 @@ class UDADataset:
         self.full_init()
         return len(self.source)
 
-    def __getitem__(self, idx: int) -> Dict[str, Any]:
+    def __getitem__(self, idx: Union[int, UDAIndex]) -> Dict[str, Any]:
+        """``dict(source=..., target=...)``; ``dict(source=...)`` for a :class:`UDAIndex` whose
+        ``with_target`` is False (the warm-up, see :class:`UDAWarmupBatchSampler`)."""
         self.full_init()
+        if isinstance(idx, UDAIndex):
+            if not idx.with_target:
+                return dict(source=_load(self.source, idx.index, 'source'))
+            idx = idx.index
         target_idx = np.random.randint(len(self.target))
         return dict(source=_load(self.source, idx, 'source'),
                     target=_load(self.target, target_idx, 'target'))

@@ -1,16 +1,11 @@
 """A batch sampler that tells :class:`UDADataset` not to load target images during warm-up."""
-from typing import Any, Iterator, List, NamedTuple, Optional
+from typing import Any, Iterator, List, Optional, Union
 
 from mmengine.model import is_model_wrapper
 from torch.utils.data import Sampler
 
 from mmseg.registry import DATA_SAMPLERS
-
-
-class UDAIndex(NamedTuple):
-    """An index into :class:`UDADataset` that says whether to load a target sample too."""
-    index: int
-    with_target: bool
+from .uda_dataset import UDADataset, UDAIndex
 
 
 @DATA_SAMPLERS.register_module()
@@ -39,6 +34,9 @@ class UDAWarmupBatchSampler(Sampler):
 
     An explicit ``warmup_iters`` larger than the model's is an error before the first
     iteration (:func:`sync_warmup_sampler`); a smaller one only loads targets that go unused.
+    With any dataset other than :class:`UDADataset` (e.g. the plain source dataset of a
+    source-only config inheriting a UDA dataset config) it yields plain indices: an ordinary
+    batch sampler.
 
     Args:
         sampler (Sampler): The index sampler (mmengine passes the built ``sampler``).
@@ -60,8 +58,9 @@ class UDAWarmupBatchSampler(Sampler):
         self.warmup_iters = warmup_iters
         self.drop_last = drop_last
         self.batches_yielded = 0
+        self.marks_target = isinstance(getattr(sampler, 'dataset', None), UDADataset)
 
-    def __iter__(self) -> Iterator[List[UDAIndex]]:
+    def __iter__(self) -> Iterator[List[Union[int, UDAIndex]]]:
         batch: List[int] = []
         for idx in self.sampler:
             batch.append(idx)
@@ -71,7 +70,9 @@ class UDAWarmupBatchSampler(Sampler):
         if batch and not self.drop_last:
             yield self._mark(batch)
 
-    def _mark(self, batch: List[int]) -> List[UDAIndex]:
+    def _mark(self, batch: List[int]) -> List[Union[int, UDAIndex]]:
+        if not self.marks_target:
+            return batch
         with_target = self.warmup_iters is None or self.batches_yielded >= self.warmup_iters
         self.batches_yielded += 1
         return [UDAIndex(idx, with_target) for idx in batch]

@@ -10,6 +10,7 @@ from mmseg.registry import HOOKS
 from ..datasets.file_checks import FileCheckMixin, check_label_files
 from ..datasets.transforms import bind_label_checks, label_loading_steps, leaf_datasets
 from ..datasets.uda_dataset import UDADataset
+from ..datasets.warmup_sampler import sync_warmup_sampler
 
 #: The runner's loops and the config key of their dataloader.
 LOOPS = (('_train_loop', 'train_dataloader'), ('_val_loop', 'val_dataloader'),
@@ -75,6 +76,7 @@ def check_num_classes(num_classes: int, key: str, datasets: Sequence[Tuple[str, 
 
 def check_run_data(runner) -> None:
     """All the checks of :class:`DataChecksHook` on the loops of ``runner`` that are built."""
+    sync_warmup_sampler(runner)
     loops = loop_datasets(runner)
     leaves = [leaf for name, dataset in loops for leaf in leaf_datasets(dataset, name)]
     num_classes, head_key = decode_head_num_classes(runner.model)
@@ -117,6 +119,8 @@ class DataChecksHook(Hook):
       its dataset's class count and ignore index, so each label's size and values are checked
       as it loads, naming the file;
     - every image of an evaluation (or plain training) set has its label file;
+    - a :class:`~mmseg_uda.datasets.UDAWarmupBatchSampler` of the train dataloader follows
+      ``model.warmup_iters`` (:func:`~mmseg_uda.datasets.warmup_sampler.sync_warmup_sampler`);
     - each module of the model with a ``check_dataset_classes(classes, dataset)`` method (e.g.
       the patch-modes and class-size statistics files of ``PatchAlignment`` and
       ``CategoryAdaptation``) is checked against the labelled training dataset's class names.

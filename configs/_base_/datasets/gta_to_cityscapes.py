@@ -48,6 +48,8 @@ train_dataloader = dict(
     num_workers=4,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
+    # no target image is decoded during model.warmup_iters (a plain batch sampler otherwise)
+    batch_sampler=dict(type='UDAWarmupBatchSampler'),
     dataset=dict(type='UDADataset', source=source_train, target=target_train),
 )
 val_dataloader = dict(

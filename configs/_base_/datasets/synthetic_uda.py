@@ -39,6 +39,8 @@ train_dataloader = dict(
     num_workers=2,
     persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),
+    # no target image is decoded during model.warmup_iters (a plain batch sampler otherwise)
+    batch_sampler=dict(type='UDAWarmupBatchSampler'),
     dataset=dict(type='UDADataset', source=source_train, target=target_train),
 )
 # Evaluation on the target domain's labelled val split.
