@@ -1,6 +1,6 @@
 """Dataloader throughput of ``UDADataset`` (source + target pairs) vs the plain source dataset.
 
-    python benchmarks/bench_dataloader.py [--workers 0 2] [--batch 8] [--batches 20]
+    python benchmarks/bench_dataloader.py [--workers 0 2] [--batch 8] [--batches 100]
         [--num-images 64] [--height 96] [--width 192] [--camvid]
 
 Both loaders are built by mmengine's ``Runner.build_dataloader`` from the config's own
@@ -84,7 +84,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--workers', type=at_least(0), nargs='+', default=[0, 2],
                         help='worker counts; the first is the reference of the workers ratio')
     parser.add_argument('--batch', type=at_least(1), default=8)
-    parser.add_argument('--batches', type=at_least(1), default=20, help='timed batches per loader')
+    parser.add_argument('--batches', type=at_least(1), default=100, help='timed batches per loader')
     parser.add_argument('--num-images', type=at_least(1), default=64,
                         help='synthetic training images per domain')
     parser.add_argument('--height', type=at_least(32), default=96, help='synthetic image height')

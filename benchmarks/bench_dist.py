@@ -115,7 +115,7 @@ def run(method: str, world_size: int, args: argparse.Namespace, data_root: str, 
         modes_file: Optional[str]) -> float:
     """Start ``world_size`` processes for ``method``; returns the slowest rank's s/iter."""
     prefix = osp.join(folder, f'{method}_{world_size}')
-    options = config_options(args, data_root, prefix, modes_file)
+    options = config_options(args, data_root, prefix, modes_file if method == 'patch' else None)
     mp.start_processes(worker, nprocs=world_size, start_method='spawn', join=True,
                        args=(world_size, get_free_port(), METHODS[method], options, args.warmup,
                              args.iters, prefix))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # GPU check: step times and peak memory of the paper configs at paper sizes, then two training
-# iterations of every shipped config, all on one CUDA device; about 5-6 minutes on one H200.
+# iterations of every shipped config, all on one CUDA device. Sized for under 8 minutes on one
+# H200 (an estimate: it has only run as --dry-run on CPU so far); every step has a time limit.
 #
 #   bash benchmarks/gpu_check.sh [--out DIR] [--dry-run]
 #
@@ -13,8 +14,9 @@
 #      torch.cuda.max_memory_allocated;
 #   2. benchmarks/smoke_configs.py: two iterations of every shipped config (the check of
 #      tests/test_configs.py::test_config_trains), 512x512 random batches of 2+2.
-# Every step runs in its own process under `timeout`; a failure is a table row naming the error
-# and the next step runs. The markdown report is printed at the end and written to
+# Every step runs in its own process under `timeout`, part 1 within 300 s of the start and the
+# whole check within 450 s (a step past the budget is a SKIPPED row); a failure is a table row
+# naming the error and the next step runs. The markdown report is printed at the end and written to
 # DIR/gpu_check.md (DIR: --out, else $OUT, else work_dirs/gpu_check), the full logs next to it.
 # The exit status is 1 when anything failed.
 #
@@ -46,6 +48,8 @@ main() {
         STEP_SIZE=(--batch 1 --height 64 --width 64 --target-height 64 --target-width 64
                    --iters 1 --warmup 0 --threads 1)
         STEP_TIMEOUT=120
+        STEP_BUDGET=1200
+        TOTAL_BUDGET=1800
         PAPER_CONFIGS=(configs/patch_align/gta2cs.py)
         SMOKE_ARGS=(--size 64 64 --batch 1 --iters 1 --configs configs/demo/output_space_synthetic.py
                     configs/patch_align/camvid_day2dusk_tiny.py
@@ -55,7 +59,9 @@ main() {
         DEVICE=cuda
         STEP_SIZE=(--batch 1 --height 720 --width 1280 --target-height 512 --target-width 1024
                    --iters 5 --warmup 3)
-        STEP_TIMEOUT=150
+        STEP_TIMEOUT=120
+        STEP_BUDGET=300  # seconds from the start for part 1, TOTAL_BUDGET for everything
+        TOTAL_BUDGET=450
         SMOKE_ARGS=(--size 512 512 --batch 2 --iters 2)
         SMOKE_TIMEOUT=300
     fi
@@ -100,13 +106,23 @@ EOF
     ) || { echo "$VERSIONS"; echo 'gpu_check.sh: the version check failed' >&2; exit 1; }
     echo "$VERSIONS"
 
-    # run LOG TIMEOUT ROWS ROW_PREFIX EXPECTED CMD...: CMD under timeout, its output in LOG; when it
-    # fails without having written a row of its own into ROWS, a row ROW_PREFIX + the error is added.
-    # A failure whose log contains EXPECTED (when not empty) does not count as one.
+    # run LOG LIMIT DEADLINE ROWS ROW_PREFIX EXPECTED CMD...: CMD under a time limit of LIMIT
+    # seconds, cut to what is left before DEADLINE (epoch seconds), its output in LOG. A failure
+    # adds the row ROW_PREFIX + the error to ROWS when CMD wrote none of its own, and always when
+    # CMD was killed (rows after its last one are missing). A failure whose log contains EXPECTED
+    # (when not empty) does not count as one.
     run() {
-        local log=$1 limit=$2 rows=$3 prefix=$4 expected=$5
-        shift 5
-        local before after status t0
+        local log=$1 limit=$2 deadline=$3 rows=$4 prefix=$5 expected=$6
+        shift 6
+        local before after status t0 left why
+        left=$(( deadline - $(date +%s) ))
+        if [ $left -lt 15 ]; then
+            echo "- skipped (time budget spent): $*"
+            echo "$prefix SKIPPED: the time budget of this check was spent |" >> "$rows"
+            FAILED=1
+            return
+        fi
+        [ $left -lt $limit ] && limit=$left
         before=$(wc -l < "$rows")
         t0=$(date +%s)
         echo "+ $*"
@@ -114,23 +130,21 @@ EOF
         status=$?
         tail -n 3 "$log"
         echo "  (exit $status after $(( $(date +%s) - t0 )) s)"
-        if [ $status != 0 ]; then
-            if [ -n "$expected" ] && grep -qF -- "$expected" "$log"; then
-                echo "  expected failure: $expected"
-            else
-                FAILED=1
-            fi
-            after=$(wc -l < "$rows")
-            if [ "$after" = "$before" ]; then
-                local why
-                if [ $status = 137 ]; then
-                    why="killed after ${limit} s (timeout or out of memory)"
-                else
-                    why="exit $status: $(grep -v '^\s*$' "$log" | tail -n 1 | tr '|' '/' | cut -c1-300)"
-                fi
-                echo "$prefix FAILED: $why |" >> "$rows"
-            fi
+        [ $status = 0 ] && return
+        if [ -n "$expected" ] && grep -qF -- "$expected" "$log"; then
+            echo "  expected failure: $expected"
+        else
+            FAILED=1
         fi
+        after=$(wc -l < "$rows")
+        if [ $status = 137 ]; then
+            why="killed after ${limit} s (time limit or out of memory)"
+        elif [ "$after" = "$before" ]; then
+            why="exit $status: $(grep -v '^\s*$' "$log" | tail -n 1 | tr '|' '/' | cut -c1-300)"
+        else
+            return
+        fi
+        echo "$prefix FAILED: $why |" >> "$rows"
     }
 
     for config in "${PAPER_CONFIGS[@]}"; do
@@ -140,13 +154,15 @@ EOF
             expected=''
             [ $DRY_RUN = 1 ] && [ "${flags[0]}" = --amp ] && [ "${flags[1]}" != none ] &&
                 expected=$CPU_AMP_ERROR
-            run "$OUT_DIR/step_$(basename "$config" .py)_$name.log" $STEP_TIMEOUT "$STEPS" \
+            run "$OUT_DIR/step_$(basename "$config" .py)_$name.log" $STEP_TIMEOUT \
+                $(( START + STEP_BUDGET )) "$STEPS" \
                 "| $config | as configured | $DEVICE | $name | | | | |" "$expected" \
                 "$PY" benchmarks/bench_train_step.py --config "$config" --variants 'as configured' \
                 --device $DEVICE "${STEP_SIZE[@]}" "${flags[@]}" --markdown "$STEPS"
         done
     done
-    run "$OUT_DIR/smoke_configs.log" $SMOKE_TIMEOUT "$SMOKE" "| (all configs) | $DEVICE | | | | | |" '' \
+    run "$OUT_DIR/smoke_configs.log" $SMOKE_TIMEOUT $(( START + TOTAL_BUDGET )) "$SMOKE" \
+        "| (all configs) | $DEVICE | | | | | |" '' \
         "$PY" benchmarks/smoke_configs.py --device $DEVICE "${SMOKE_ARGS[@]}" --markdown "$SMOKE"
 
     {
