@@ -264,3 +264,29 @@ def test_base_config_trains_with_frozen_batchnorm():
     assert any(k.startswith('backbone.stem.conv') for k in changed)
     assert any(k.startswith('decode_head') for k in changed)
     assert any(k.startswith('auxiliary_head') for k in changed)
+
+
+#: The CamVid day -> dusk configs of every method on the Lite0 model.
+CAMVID_LITE0 = ('source_only/camvid_day2dusk_lite0.py', 'output_space/camvid_day2dusk_lite0.py',
+                'patch_align/camvid_day2dusk_lite0.py', 'patch_align/camvid_day2dusk_lite0_ou.py',
+                'fcn_wild/camvid_day2dusk_lite0_ga.py', 'fcn_wild/camvid_day2dusk_lite0_ga_ca.py')
+
+
+def test_camvid_lite0_configs_share_model_schedule_and_warmup():
+    """One protocol for the table: the base model unchanged, the same schedule, the schedule's
+    warm-up in every adaptation (its checkpoint kept), patches of 2x2 logit cells."""
+    base = Config.fromfile(CONFIG).model.segmentor
+    for path in CAMVID_LITE0:
+        cfg = Config.fromfile(osp.join(REPO, 'configs', path))
+        seg = cfg.model.segmentor
+        assert seg.backbone == base.backbone and seg.data_preprocessor == base.data_preprocessor
+        assert seg.decode_head.num_classes == seg.auxiliary_head.num_classes == 11, path
+        assert cfg.train_cfg.max_iters == cfg.param_scheduler[0].end == 600, path
+        assert cfg.optim_wrapper.segmentor.optimizer.lr == 1e-3, path
+        adaptations = cfg.model.get('adaptations') or {}
+        assert cfg.model.warmup_iters == (cfg.uda_warmup_iters if adaptations else 0), path
+        assert cfg.default_hooks.checkpoint.interval == cfg.uda_warmup_iters == 350
+        assert cfg.default_hooks.checkpoint.max_keep_ckpts >= 2
+        for ad in adaptations.values():
+            if ad.type == 'PatchAlignment':
+                assert ad.patch_size == 2 * seg.backbone.output_stride, path

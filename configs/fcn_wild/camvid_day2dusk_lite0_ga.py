@@ -1,0 +1,25 @@
+# FCNs in the Wild, global alignment (GA) only (Hoffman, Wang, Yu, Darrell, 2016, Sec. 3.1), on
+# real data, CamVid day -> dusk, from ImageNet: the model, data, schedule and warm-up of
+# configs/output_space/camvid_day2dusk_lite0.py, with the GA of
+# configs/fcn_wild/camvid_day2dusk_ga.py (loss weight 0.1, two 1x1 hidden layers of 128, leaky
+# ReLU) on the last representation before pixel prediction: the backbone's top convolution
+# (1280 channels, output stride 16, 12x15 units per 184x240 input), every unit one instance.
+_base_ = [
+    '../_base_/models/efficientnet_lite0_deeplabv2.py',
+    '../_base_/datasets/camvid_day_to_dusk.py',
+    '../_base_/schedules/lite0_camvid_cpu.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(
+    warmup_iters={{_base_.uda_warmup_iters}},
+    segmentor=dict(decode_head=dict(num_classes=11), auxiliary_head=dict(num_classes=11)),
+    adaptations=dict(
+        ga=dict(
+            type='GlobalFeatureAlignment',
+            in_channels=1280,
+            in_index=-1,
+            loss_weight=0.1,
+            gan_type='bce',
+            discriminator=dict(type='FeatureDiscriminator', channels=(128, 128), kernel_size=1),
+        )),
+)

@@ -1,0 +1,35 @@
+# Patch-level alignment (Tsai et al., ICCV 2019) on real data, CamVid day -> dusk, from ImageNet:
+# the model, data, schedule and warm-up of configs/output_space/camvid_day2dusk_lite0.py with the
+# PatchAlignment of configs/patch_align/camvid_day2dusk_tiny.py (K = 50, λd 0.01, λadv 0.0005,
+# FCDiscriminator) instead of the output-space discriminator. Patch size 32: at output stride 16
+# each patch is 2x2 logit cells and each descriptor cell one logit cell, as the tiny config's 16 px
+# patches at stride 8; 5x7 patches per 184x240 input.
+#
+# Modes file (K-means over the 406 labelled day frames, 32 px patches):
+#   python tools/build_patch_modes.py configs/patch_align/camvid_day2dusk_lite0.py \
+#       --out work_dirs/patch_modes/camvid_day2dusk_p32_k50.pth
+_base_ = [
+    '../_base_/models/efficientnet_lite0_deeplabv2.py',
+    '../_base_/datasets/camvid_day_to_dusk.py',
+    '../_base_/schedules/lite0_camvid_cpu.py',
+    '../_base_/default_runtime.py',
+]
+modes_file = 'work_dirs/patch_modes/camvid_day2dusk_p32_k50.pth'
+model = dict(
+    warmup_iters={{_base_.uda_warmup_iters}},
+    segmentor=dict(decode_head=dict(num_classes=11), auxiliary_head=dict(num_classes=11)),
+    adaptations=dict(
+        patch=dict(
+            type='PatchAlignment',
+            modes_file=modes_file,
+            patch_size=32,
+            grid=(2, 2),
+            num_modes=50,
+            head_pooling='cell',
+            min_labelled_fraction=0.5,
+            loss_weight_cluster=0.01,
+            loss_weight_adv=0.0005,
+            gan_type='bce',
+            discriminator=dict(type='FCDiscriminator'),
+        )),
+)
