@@ -5,12 +5,15 @@ import sys
 import pytest
 import torch
 
-from mmseg.registry import (DATASETS, HOOKS, METRICS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS,
-                            TRANSFORMS)
+from torch.utils.data import SequentialSampler
+
+from mmseg.registry import (DATA_SAMPLERS, DATASETS, HOOKS, METRICS, MODELS,
+                            OPTIM_WRAPPER_CONSTRUCTORS, TRANSFORMS)
 from tests.conftest import output_space_cfg, tiny_model_cfg
 
 REGISTRIES = dict(MODELS=MODELS, DATASETS=DATASETS, HOOKS=HOOKS, METRICS=METRICS,
-                  TRANSFORMS=TRANSFORMS, OPTIM_WRAPPER_CONSTRUCTORS=OPTIM_WRAPPER_CONSTRUCTORS)
+                  TRANSFORMS=TRANSFORMS, OPTIM_WRAPPER_CONSTRUCTORS=OPTIM_WRAPPER_CONSTRUCTORS,
+                  DATA_SAMPLERS=DATA_SAMPLERS)
 
 
 def package_components():
@@ -61,6 +64,14 @@ def build_configs(tmp_path):
                                                   subsets=dict(mIoU13=['road', 'car'])),
         ('HOOKS', 'DistParamsCheckHook'): dict(type='DistParamsCheckHook', interval=10),
         ('HOOKS', 'AdaBNHook'): dict(type='AdaBNHook', batch_size=4),
+        ('HOOKS', 'DataChecksHook'): dict(type='DataChecksHook'),
+        ('HOOKS', 'SafeCheckpointHook'): dict(type='SafeCheckpointHook', interval=10,
+                                              by_epoch=False),
+        ('MODELS', 'DeepLabV2ResNet'): dict(type='DeepLabV2ResNet', depth=50),
+        ('MODELS', 'EfficientNetLite'): dict(type='EfficientNetLite', arch='lite0'),
+        ('TRANSFORMS', 'LoadCheckedAnnotations'): dict(type='LoadCheckedAnnotations'),
+        ('DATA_SAMPLERS', 'UDAWarmupBatchSampler'): dict(
+            type='UDAWarmupBatchSampler', sampler=SequentialSampler(range(4)), batch_size=2),
         ('OPTIM_WRAPPER_CONSTRUCTORS', 'UDAOptimWrapperConstructor'): dict(
             type='UDAOptimWrapperConstructor',
             optim_wrapper_cfg=dict(segmentor=dict(optimizer=dict(type='SGD', lr=0.1)))),
