@@ -288,7 +288,7 @@ def test_cluster_loss_value_and_gradients():
     gen = unwrap(model.generator)
     adaptation = gen.adaptations['patch']
     src = model.data_preprocessor(make_batch(), True)
-    losses, reps = gen(src['inputs'], src['data_samples'], 'source')
+    losses, reps = gen.domain_forward(src['inputs'], src['data_samples'], 'source')
     # Ld = λd · CE(H(O), Γ(Ys)), Γ from the reference loops; 32x48 input, 12x12 patches: a 2x4
     # grid covering 24x48 pixels, i.e. 3x6 of the 4x6 logits (output stride 8)
     with torch.no_grad():
@@ -306,7 +306,7 @@ def test_cluster_loss_value_and_gradients():
     for module in (gen.adaptations['patch'].head, gen.segmentor.decode_head):
         assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in module.parameters())
     tgt = model.data_preprocessor(make_batch(labels=False, seed=3), True)
-    tgt_losses, tgt_reps = gen(tgt['inputs'], tgt['data_samples'], 'target')
+    tgt_losses, tgt_reps = gen.domain_forward(tgt['inputs'], tgt['data_samples'], 'target')
     assert not any(k.startswith('patch.') for k in tgt_losses)
     assert tgt_reps['patch']['modes'].shape == (2, K, 2, 4)
 
