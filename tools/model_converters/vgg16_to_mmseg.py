@@ -23,18 +23,12 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from mmseg_uda.models.backbones.vgg_dilated import (DROPPED_KEYS, FORMATS,  # noqa: E402
                                                     convert_vgg16_state_dict,
                                                     detect_vgg16_format)
+from state_dict_io import load_state_dict  # noqa: E402  (tools/model_converters/)
 
 
-def load_state_dict(path: str) -> dict:
-    """The tensors of ``path``, unwrapping a ``state_dict`` / ``model`` entry."""
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'VGG-16 weights not found: {path}')
-    ckpt = torch.load(path, map_location='cpu')
-    for key in ('state_dict', 'model'):
-        if isinstance(ckpt, dict) and isinstance(ckpt.get(key), dict):
-            ckpt = ckpt[key]
-    if not isinstance(ckpt, dict):
-        raise TypeError(f'{path}: expected a state dict, got {type(ckpt).__name__}')
+def load_vgg16_weights(path: str) -> dict:
+    """The tensors of ``path`` (see ``state_dict_io.load_state_dict``), ``module.`` removed."""
+    ckpt = load_state_dict(path, 'VGG-16 weights')
     return {k[len('module.'):] if k.startswith('module.') else k: v for k, v in ckpt.items()}
 
 
@@ -45,7 +39,7 @@ def main() -> None:
     parser.add_argument('--format', default='auto', choices=FORMATS,
                         help='layout of SRC (default: detected from its keys)')
     args = parser.parse_args()
-    src = load_state_dict(args.src)
+    src = load_vgg16_weights(args.src)
     try:
         fmt = detect_vgg16_format(src) if args.format == 'auto' else args.format
         out = convert_vgg16_state_dict(src, fmt)
