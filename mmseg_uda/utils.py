@@ -30,3 +30,51 @@ def schedule_length_options(iters: int) -> List[str]:
     """
     return [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
             f'default_hooks.checkpoint.interval={iters}', f'param_scheduler.0.end={iters}']
+
+
+def continuation_options(cfg: Any, start: int, total: int) -> List[str]:
+    """``--cfg-options`` that train iterations ``start``..``total`` of a poly schedule as a new run.
+
+    For a method that starts from a checkpoint taken at iteration ``start`` of a source-only run
+    (a warm-up shared by several methods) with fresh discriminators: ``load_from`` carries the
+    weights, and this sets the schedule of the new run to ``total - start`` iterations whose
+    learning rates are those the full ``total``-iteration run would have used from ``start`` on.
+    mmengine's ``PolyLR(eta_min=0, power=p, end=total)`` gives
+    ``lr(t) = lr0 * (1 - t / (total - 1)) ** p``, so with ``n = total - 1``,
+    ``lr(start + t) = [lr0 * ((n - start) / n) ** p] * (1 - t / (n - start)) ** p``: the same
+    decay over the remaining ``total - start`` iterations from a scaled base learning rate, for
+    every optimizer of the config
+    (``optim_wrapper.<part>.optimizer.lr``, or ``optim_wrapper.optimizer.lr``). Optimizer
+    state (SGD momentum, Adam moments) starts afresh, as in any ``load_from`` run.
+
+    Args:
+        cfg: The method's config (an mmengine ``Config``), read only.
+        start: The iteration the checkpoint was taken at.
+        total: The length of the full schedule.
+
+    Raises:
+        ValueError: If the config's schedule is not a single ``PolyLR`` with ``eta_min=0``,
+            ``by_epoch=False`` and ``begin=0``, or ``0 < start < total`` does not hold.
+    """
+    if not 0 < start < total:
+        raise ValueError(f'continuation needs 0 < start < total, got start={start}, '
+                         f'total={total}')
+    schedulers = cfg.get('param_scheduler')
+    if isinstance(schedulers, dict):
+        schedulers = [schedulers]
+    if (not schedulers or len(schedulers) != 1 or schedulers[0].get('type') != 'PolyLR'
+            or schedulers[0].get('eta_min', 0) != 0 or schedulers[0].get('by_epoch', True)
+            or schedulers[0].get('begin', 0) != 0):
+        raise ValueError('continuation_options needs param_scheduler = [PolyLR(eta_min=0, '
+                         f'begin=0, by_epoch=False)], got {schedulers!r}')
+    scale = ((total - 1 - start) / (total - 1)) ** schedulers[0].get('power', 1.0)
+    wrappers = cfg.optim_wrapper
+    if 'optimizer' in wrappers:
+        parts = {'': wrappers}
+    else:
+        parts = {f'{name}.': part for name, part in wrappers.items()
+                 if isinstance(part, dict) and 'optimizer' in part}
+    options = schedule_length_options(total - start)
+    for prefix, part in parts.items():
+        options.append(f'optim_wrapper.{prefix}optimizer.lr={part["optimizer"]["lr"] * scale!r}')
+    return options

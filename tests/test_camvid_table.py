@@ -1,0 +1,119 @@
+"""benchmarks/camvid_table.py: the continued schedule of the shared warm-up protocol, the run
+order of a sweep with several workers, and the paired differences of its table."""
+import sys
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.optim.scheduler import PolyLR
+
+from mmseg_uda.utils import continuation_options
+from tests.conftest import REPO
+
+sys.path.insert(0, f'{REPO}/benchmarks')
+import camvid_table  # noqa: E402
+
+
+def poly_lrs(lr: float, end: int, steps: int, power: float = 0.9) -> list:
+    """The learning rates mmengine's PolyLR gives SGD at lr over ``steps`` iterations."""
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+    sched = PolyLR(opt, eta_min=0.0, power=power, begin=0, end=end, by_epoch=False)
+    lrs = []
+    for _ in range(steps):
+        lrs.append(opt.param_groups[0]['lr'])
+        opt.step()
+        sched.step()
+    return lrs
+
+
+def options_dict(options: list) -> dict:
+    return dict(o.split('=', 1) for o in options)
+
+
+def test_continuation_matches_the_full_schedule():
+    """From iteration 1000 of the 1250-iteration poly schedule, each optimizer's new run (250
+    iterations from the scaled lr) reproduces the full run's learning rates."""
+    cfg = Config.fromfile(f'{REPO}/configs/output_space/camvid_day2dusk_lite0.py')
+    opts = options_dict(continuation_options(cfg, 1000, 1250))
+    assert opts['train_cfg.max_iters'] == '250' and opts['param_scheduler.0.end'] == '250'
+    for part, lr0 in (('segmentor', 1e-3), ('discriminator', 1e-4)):
+        assert cfg.optim_wrapper[part].optimizer.lr == lr0
+        new_lr = float(opts[f'optim_wrapper.{part}.optimizer.lr'])
+        full = poly_lrs(lr0, 1250, 1250)[1000:]
+        continued = poly_lrs(new_lr, 250, 250)
+        assert continued == pytest.approx(full, rel=1e-9, abs=1e-15)
+
+
+def test_continuation_single_optimizer_and_bad_schedules():
+    cfg = Config(dict(optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
+                      param_scheduler=[dict(type='PolyLR', power=1.0, eta_min=0, begin=0,
+                                            end=100, by_epoch=False)]))
+    opts = options_dict(continuation_options(cfg, 50, 100))
+    assert float(opts['optim_wrapper.optimizer.lr']) == pytest.approx(0.01 * 49 / 99)
+    assert poly_lrs(0.01 * 49 / 99, 50, 50, power=1.0) == pytest.approx(
+        poly_lrs(0.01, 100, 100, power=1.0)[50:], rel=1e-9, abs=1e-15)
+    with pytest.raises(ValueError, match='0 < start < total'):
+        continuation_options(cfg, 100, 100)
+    cfg.param_scheduler[0].eta_min = 1e-4
+    with pytest.raises(ValueError, match='PolyLR'):
+        continuation_options(cfg, 50, 100)
+    cfg.param_scheduler = [dict(type='LinearLR', by_epoch=False)]
+    with pytest.raises(ValueError, match='PolyLR'):
+        continuation_options(cfg, 50, 100)
+
+
+def test_table_paired_differences():
+    results = [dict(method='source only', seed=s, miou=m, miou_adabn=a, train_min=1.0)
+               for s, m, a in ((0, 30.0, 25.0), (1, 32.0, 27.0))]
+    results += [dict(method='output space', seed=s, miou=m, miou_adabn=a, train_min=2.0)
+                for s, m, a in ((0, 33.0, 26.0), (1, 33.0, 30.0), (2, 40.0, 40.0))]
+    rows = {line.split('|')[1].strip(): [c.strip() for c in line.strip('|').split('|')]
+            for line in camvid_table.table(results).splitlines()[2:]}
+    assert rows['source only'][1:6] == ['31.00 ± 1.41', '-', '26.00 ± 1.41', '-', '2']
+    # seed 2 has no source-only run: the differences are over seeds 0 and 1 only
+    assert rows['output space'][2] == '+2.00 ± 1.41 (n=2)'
+    assert rows['output space'][4] == '+2.00 ± 1.41 (n=2)'
+    assert rows['output space'][5] == '3'
+
+
+def fake_sweep(tmp_path, monkeypatch, workers: int, fail: tuple = ()):
+    args = camvid_table.parse_args(['--model', 'lite0', '--methods', 'source only',
+                                    'output space', '--seeds', '0', '1', '--workers',
+                                    str(workers), '--work-dir', str(tmp_path)])
+    sweep = camvid_table.Sweep(args)
+    assert (sweep.total, sweep.warmup) == (1250, 1000)
+    log = []
+
+    def run_job(job):
+        if job[0] != 'warmup':
+            assert ('warmup', job[1]) in log, f'{job} started before its warm-up finished'
+        if job in fail:
+            raise camvid_table.subprocess.CalledProcessError(1, 'train')
+        log.append(job)
+
+    monkeypatch.setattr(sweep, 'run_job', run_job)
+    monkeypatch.setattr(sweep, 'write_table', lambda: None)
+    monkeypatch.setattr(camvid_table.time, 'sleep', lambda s: None)
+    threads = [camvid_table.threading.Thread(target=sweep.worker) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not any(t.is_alive() for t in threads)
+    return sweep, log
+
+
+@pytest.mark.parametrize('workers', [1, 2])
+def test_sweep_runs_each_job_once_after_its_warmup(tmp_path, monkeypatch, workers):
+    sweep, log = fake_sweep(tmp_path, monkeypatch, workers)
+    assert sorted(log) == sorted([('warmup', 0), ('warmup', 1), ('source only', 0),
+                                  ('source only', 1), ('output space', 0), ('output space', 1)])
+    if workers == 1:  # seed-major order
+        assert log[:3] == [('warmup', 0), ('source only', 0), ('output space', 0)]
+    assert not sweep.failed
+
+
+def test_sweep_skips_the_runs_of_a_failed_warmup(tmp_path, monkeypatch):
+    sweep, log = fake_sweep(tmp_path, monkeypatch, 2, fail=(('warmup', 0),))
+    assert sorted(log) == [('output space', 1), ('source only', 1), ('warmup', 1)]
+    assert len(sweep.failed) == 1 and "('warmup', 0)" in sweep.failed[0]
