@@ -238,8 +238,9 @@ def test_cli_converts_the_installed_weights_and_the_config_loads_them(lite0_weig
 
 
 def test_base_config_trains_with_frozen_batchnorm():
-    """The base config's segmentor: Lite normalisation, frozen BN, heads on layer5/top_conv;
-    a loss step moves the convolutions and heads but no BatchNorm parameter or statistic."""
+    """The base config's segmentor: Lite normalisation, frozen BN, the FPN neck on layer5 and
+    top_conv, the heads on its two levels; a loss step moves the convolutions, neck and heads but
+    no BatchNorm parameter or statistic."""
     cfg = Config.fromfile(CONFIG)
     seg_cfg = cfg.model.segmentor
     assert list(seg_cfg.data_preprocessor.mean) == list(LITE_MEAN_RGB)
@@ -250,8 +251,11 @@ def test_base_config_trains_with_frozen_batchnorm():
     seg = MODELS.build(cfg.model).segmentor
     seg.init_weights()
     seg.train()
-    assert seg.backbone.out_channels == (seg_cfg.auxiliary_head.in_channels,
-                                         seg_cfg.decode_head.in_channels)
+    assert seg.backbone.out_channels == tuple(seg_cfg.neck.in_channels) == (112, 1280)
+    assert seg_cfg.decode_head.in_channels == seg_cfg.auxiliary_head.in_channels == 128
+    assert seg_cfg.neck.out_channels == 128
+    feats = seg.extract_feat(torch.zeros(1, 3, 64, 96))
+    assert [tuple(f.shape) for f in feats] == [(1, 128, 4, 6), (1, 128, 2, 3)]  # strides 16, 32
     before = {k: v.clone() for k, v in seg.state_dict().items()}
     optim = torch.optim.SGD([p for p in seg.parameters() if p.requires_grad], lr=0.1)
     data = seg.data_preprocessor(make_batch(n=2, h=45, w=61), True)
@@ -262,6 +266,7 @@ def test_base_config_trains_with_frozen_batchnorm():
                if v.is_floating_point() and not torch.equal(before[k], v)}
     assert changed and not any('.bn.' in k for k in changed)
     assert any(k.startswith('backbone.stem.conv') for k in changed)
+    assert any(k.startswith('neck') for k in changed)
     assert any(k.startswith('decode_head') for k in changed)
     assert any(k.startswith('auxiliary_head') for k in changed)
 
@@ -274,19 +279,22 @@ CAMVID_LITE0 = ('source_only/camvid_day2dusk_lite0.py', 'output_space/camvid_day
 
 def test_camvid_lite0_configs_share_model_schedule_and_warmup():
     """One protocol for the table: the base model unchanged, the same schedule, the schedule's
-    warm-up in every adaptation (its checkpoint kept), patches of 2x2 logit cells."""
+    warm-up in every adaptation, patches of 2x2 logit cells, GA on the map the classifier reads."""
     base = Config.fromfile(CONFIG).model.segmentor
     for path in CAMVID_LITE0:
         cfg = Config.fromfile(osp.join(REPO, 'configs', path))
         seg = cfg.model.segmentor
         assert seg.backbone == base.backbone and seg.data_preprocessor == base.data_preprocessor
+        assert seg.neck == base.neck and seg.decode_head.in_index == 0, path
         assert seg.decode_head.num_classes == seg.auxiliary_head.num_classes == 11, path
-        assert cfg.train_cfg.max_iters == cfg.param_scheduler[0].end == 600, path
+        assert cfg.train_cfg.max_iters == cfg.param_scheduler[0].end == 1250, path
         assert cfg.optim_wrapper.segmentor.optimizer.lr == 1e-3, path
         adaptations = cfg.model.get('adaptations') or {}
         assert cfg.model.warmup_iters == (cfg.uda_warmup_iters if adaptations else 0), path
-        assert cfg.default_hooks.checkpoint.interval == cfg.uda_warmup_iters == 350
-        assert cfg.default_hooks.checkpoint.max_keep_ckpts >= 2
+        assert cfg.uda_warmup_iters == 1000
+        assert cfg.default_hooks.checkpoint.interval == cfg.train_cfg.max_iters
         for ad in adaptations.values():
-            if ad.type == 'PatchAlignment':
-                assert ad.patch_size == 2 * seg.backbone.output_stride, path
+            if ad.type == 'PatchAlignment':  # logits at layer5's stride 16: 2x2 cells a patch
+                assert ad.patch_size == 32, path
+            if ad.type == 'GlobalFeatureAlignment':
+                assert (ad.in_channels, ad.in_index) == (seg.neck.out_channels, 0), path

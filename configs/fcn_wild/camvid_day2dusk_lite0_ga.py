@@ -2,8 +2,9 @@
 # real data, CamVid day -> dusk, from ImageNet: the model, data, schedule and warm-up of
 # configs/output_space/camvid_day2dusk_lite0.py, with the GA of
 # configs/fcn_wild/camvid_day2dusk_ga.py (loss weight 0.1, two 1x1 hidden layers of 128, leaky
-# ReLU) on the last representation before pixel prediction: the backbone's top convolution
-# (1280 channels, output stride 16, 12x15 units per 184x240 input), every unit one instance.
+# ReLU) on the last representation before pixel prediction: the neck's fused stride-16 map
+# (128 channels, 12x15 units per 184x240 input) that the ASPP classifier reads, every unit one
+# instance.
 _base_ = [
     '../_base_/models/efficientnet_lite0_deeplabv2.py',
     '../_base_/datasets/camvid_day_to_dusk.py',
@@ -16,8 +17,8 @@ model = dict(
     adaptations=dict(
         ga=dict(
             type='GlobalFeatureAlignment',
-            in_channels=1280,
-            in_index=-1,
+            in_channels=128,
+            in_index=0,
             loss_weight=0.1,
             gan_type='bce',
             discriminator=dict(type='FeatureDiscriminator', channels=(128, 128), kernel_size=1),

@@ -32,7 +32,8 @@ class GlobalFeatureAlignment(BaseAdaptation):
     Args:
         num_classes (int): Number of classes (filled in by the UDA segmentor; unused).
         in_channels (int): Channels of the aligned feature level.
-        in_index (int): Index of the level in the backbone's feature tuple (default: last).
+        in_index (int): Index of the level in the segmentor's ``extract_feat`` tuple (the backbone's
+            outputs, or the neck's when the segmentor has one; default: last).
         loss_weight (float): Weight of the confusion loss (per domain).
         gan_type (str): ``'bce'`` (the paper's softmax domain loss) or ``'ls'``.
         discriminator (dict): Config of the domain classifier; ``in_channels`` is set.
