@@ -28,6 +28,7 @@ sys.path.insert(0, osp.join(REPO, 'tools', 'analysis'))
 
 import mmseg_uda  # noqa: E402,F401  (registers the datasets and models)
 from mmseg.registry import DATASETS, MODELS  # noqa: E402
+from mmseg_uda.engine import safe_torch_load  # noqa: E402
 from mmseg_uda.models.adaptation.patch_alignment import patch_cluster_loss  # noqa: E402
 from patch_mode_accuracy import mode_accuracy, split_dataset_cfg  # noqa: E402
 from patch_tsne import patch_adaptation  # noqa: E402
@@ -51,7 +52,7 @@ def probe(cfg: Config, checkpoint: str, pooling: str, args: argparse.Namespace) 
     cfg.merge_from_dict({'model.adaptations.patch.head_pooling': pooling})
     torch.manual_seed(args.seed)
     model = MODELS.build(cfg.model)
-    state = torch.load(checkpoint, map_location='cpu', weights_only=False)['state_dict']
+    state = safe_torch_load(checkpoint, map_location='cpu')['state_dict']
     name, patch = patch_adaptation(model)
     head_prefix = f'generator.adaptations.{name}.head.'
     model.load_state_dict({k: v for k, v in state.items() if not k.startswith(head_prefix)},

@@ -17,12 +17,14 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
-from mmseg_uda.engine import distributed_session, load_checkpoint_for_testing, setup_distributed
+from mmseg_uda.engine import (add_unsafe_load_flag, distributed_session, load_checkpoint_for_testing,
+                              setup_distributed)
 
 
 def parse_args() -> argparse.Namespace:
     """Parse the command line; set ``LOCAL_RANK`` from ``--local-rank`` if torchrun did not."""
     parser = argparse.ArgumentParser(description='MMSeg test (and eval) a model')
+    add_unsafe_load_flag(parser)
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(

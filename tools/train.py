@@ -16,7 +16,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
-from mmseg_uda.engine import check_resume, distributed_session, enable_amp, setup_distributed
+from mmseg_uda.engine import (add_unsafe_load_flag, check_resume, distributed_session, enable_amp,
+                              setup_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -24,6 +25,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a segmentor')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
+    add_unsafe_load_flag(parser)
     parser.add_argument(
         '--resume',
         action='store_true',

@@ -5,7 +5,8 @@ Importing :mod:`.checkpoint` (so importing this package) re-registers mmengine's
 loader; see :func:`register_checkpoint_loader`.
 """
 from .adabn import AdaBNHook, reestimate_bn_stats
-from .checkpoint import load_from_local, register_checkpoint_loader
+from .checkpoint import (UnsafeCheckpointError, add_unsafe_load_flag, allow_unsafe_load,
+                         load_from_local, register_checkpoint_loader, safe_torch_load)
 from .checkpoint_hook import SafeCheckpointHook, check_resume
 from .data_checks import DataChecksHook
 from .export import export_segmentor
@@ -17,6 +18,7 @@ from .strict_load import checkpoint_mismatches, load_checkpoint_for_testing
 
 __all__ = [
     'AdaBNHook', 'reestimate_bn_stats', 'load_from_local', 'register_checkpoint_loader',
+    'safe_torch_load', 'allow_unsafe_load', 'add_unsafe_load_flag', 'UnsafeCheckpointError',
     'cpu_model_wrapper_cfg', 'distributed_session', 'enable_amp',
     'init_cpu_process_group', 'setup_distributed', 'export_segmentor', 'DistParamsCheckHook',
     'UDAOptimWrapperConstructor', 'SafeCheckpointHook', 'check_resume', 'checkpoint_mismatches',

@@ -26,6 +26,7 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
+from mmseg_uda.engine.checkpoint import add_unsafe_load_flag  # noqa: E402
 from mmseg_uda.models.backbones.deeplab_resnet import convert_deeplabv2_state_dict  # noqa: E402
 from state_dict_io import load_state_dict  # noqa: E402  (tools/model_converters/)
 
@@ -34,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='DeepLab-v2 ResNet weights (AdaptSegNet layout)')
     parser.add_argument('dst', help='output checkpoint for DeepLabV2ResNet')
+    add_unsafe_load_flag(parser)
     parser.add_argument('--depth', type=int, default=101, help='ResNet depth (default 101)')
     parser.add_argument('--allow-unmatched', action='store_true',
                         help='write DST even when source keys match no backbone key')

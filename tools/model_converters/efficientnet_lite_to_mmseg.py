@@ -22,6 +22,7 @@ import torch
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
+from mmseg_uda.engine.checkpoint import add_unsafe_load_flag  # noqa: E402
 from mmseg_uda.models.backbones.efficientnet_lite import (  # noqa: E402
     ARCH_SETTINGS, CLASSIFIER_KEYS, convert_efficientnet_lite_state_dict,
     detect_efficientnet_lite_arch)
@@ -42,6 +43,7 @@ def default_source() -> str:
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('dst', help='output checkpoint for EfficientNetLite')
+    add_unsafe_load_flag(parser)
     parser.add_argument('--src', default=None,
                         help='reference weights (default: the installed Lite0 weights package)')
     parser.add_argument('--arch', default='auto', choices=['auto'] + sorted(ARCH_SETTINGS),

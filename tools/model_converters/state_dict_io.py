@@ -4,6 +4,8 @@ from typing import Dict
 
 import torch
 
+from mmseg_uda.engine.checkpoint import safe_torch_load
+
 
 def load_state_dict(path: str, what: str) -> Dict[str, torch.Tensor]:
     """The tensors of the weight file ``path``, unwrapping a ``state_dict`` / ``model`` entry.
@@ -19,7 +21,7 @@ def load_state_dict(path: str, what: str) -> Dict[str, torch.Tensor]:
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'{what} not found: {path}')
-    ckpt = torch.load(path, map_location='cpu')
+    ckpt = safe_torch_load(path, map_location='cpu')  # weights only, unless --unsafe-load
     for key in ('state_dict', 'model'):
         if isinstance(ckpt, dict) and isinstance(ckpt.get(key), dict):
             ckpt = ckpt[key]

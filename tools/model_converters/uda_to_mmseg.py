@@ -14,6 +14,7 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
+from mmseg_uda.engine.checkpoint import add_unsafe_load_flag  # noqa: E402
 from mmseg_uda.engine.export import export_segmentor  # noqa: E402
 
 
@@ -21,6 +22,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[1])
     parser.add_argument('src', help='mmseg_uda checkpoint (UDASegmentor state dict)')
     parser.add_argument('dst', help='output path of the plain segmentor checkpoint')
+    add_unsafe_load_flag(parser)
     args = parser.parse_args()
     ckpt = export_segmentor(args.src)
     torch.save(ckpt, args.dst)

@@ -20,6 +20,7 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
+from mmseg_uda.engine.checkpoint import add_unsafe_load_flag  # noqa: E402
 from mmseg_uda.models.backbones.vgg_dilated import (DROPPED_KEYS, FORMATS,  # noqa: E402
                                                     convert_vgg16_state_dict,
                                                     detect_vgg16_format)
@@ -36,6 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='VGG-16 weights (torchvision or Caffe layer names)')
     parser.add_argument('dst', help='output checkpoint for DilatedVGG16')
+    add_unsafe_load_flag(parser)
     parser.add_argument('--format', default='auto', choices=FORMATS,
                         help='layout of SRC (default: detected from its keys)')
     args = parser.parse_args()
