@@ -2,13 +2,16 @@
 
     python tools/build_patch_modes.py CONFIG --out work_dirs/patch_modes/NAME.pth \
         [--patch-size 32] [--k 50] [--max-patches N] [--batch-size 8] [--num-workers 2] \
-        [--seed 0] [--cfg-options k=v ...]
+        [--seed 0] [--full-pipeline] [--cfg-options k=v ...]
 
 Reads the SOURCE training set's label maps of CONFIG through
 :class:`mmseg_uda.source_labels.SourceLabelMaps` (``train_dataloader.dataset.source`` of a
-``UDADataset``, else ``train_dataloader.dataset``, with its own pipeline): the geometric
-transforms of training (resize, crop, flip) apply, so the patches have the geometry they have in
-training. The images are visited in an order shuffled with ``--seed``. Every label
+``UDADataset``, else ``train_dataloader.dataset``): the label path of its pipeline, i.e. the
+label loading and the geometric transforms of training (resize, crop, flip) without decoding the
+images, so the patches have the geometry they have in training; ``--full-pipeline`` runs the
+whole pipeline, images decoded, for the same label maps (slower; for transforms the label path
+does not know). The images are visited in an order shuffled with ``--seed``, which also seeds
+the dataloader workers' random transforms. Every label
 map is described by :func:`mmseg_uda.label_stats.patch_histograms` (the function training uses
 for Γ(Ys)); the descriptors of the valid (not all-ignore) patches are streamed into
 scikit-learn's ``MiniBatchKMeans(n_clusters=K, random_state=seed).partial_fit``, one call per
@@ -56,6 +59,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--num-workers', type=int, default=2, help='dataloader workers')
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of the K-means and of the shuffled image order')
+    parser.add_argument('--full-pipeline', action='store_true',
+                        help='decode the images and run the dataset\'s whole pipeline instead of '
+                        'its label path (same label maps, slower)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value pairs')
     args = parser.parse_args(argv)
@@ -170,7 +176,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     num_classes = cfg.model.segmentor.decode_head.num_classes
 
     source = SourceLabelMaps(cfg, args.batch_size, args.num_workers, shuffle=True,
-                             seed=args.seed)
+                             seed=args.seed, full_pipeline=args.full_pipeline)
     classes = list(source.classes)
     if len(classes) != num_classes:
         raise ValueError(f'model.segmentor.decode_head.num_classes={num_classes} but the source '

@@ -2,13 +2,14 @@
 
     python tools/compute_class_stats.py CONFIG --out work_dirs/class_stats/NAME.json \
         [--label-stats DIR/label_stats.json] [--batch-size 8] [--num-workers 2] \
-        [--cfg-options k=v ...]
+        [--full-pipeline] [--cfg-options k=v ...]
 
 Hoffman, Wang, Yu, Darrell, "FCNs in the Wild", 2016, Sec. 3.2: for each class c, over the
 SOURCE images that contain c, the pixel fraction's lower 10 % boundary α_c, mean δ_c and upper
 10 % boundary γ_c. The label maps are read through
-:class:`mmseg_uda.source_labels.SourceLabelMaps` (the source training set of CONFIG with its own
-pipeline, as ``tools/build_patch_modes.py`` reads them) and streamed into
+:class:`mmseg_uda.source_labels.SourceLabelMaps` (the source training set of CONFIG through the
+label path of its pipeline, no image decoded, as ``tools/build_patch_modes.py`` reads them;
+``--full-pipeline``: through the whole pipeline, images decoded) and streamed into
 :class:`mmseg_uda.label_stats.ClassSizeAccumulator`, which keeps only the per-class fractions of
 each image. ``--label-stats`` reads the per-image class pixel counts of a dataset converter's
 ``label_stats.json`` (``tools/dataset_converters/{gta,synthia}.py``) instead of decoding the
@@ -47,6 +48,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help="a converter's label_stats.json to read instead of the label maps")
     parser.add_argument('--batch-size', type=int, default=8, help='label maps per batch')
     parser.add_argument('--num-workers', type=int, default=2, help='dataloader workers')
+    parser.add_argument('--full-pipeline', action='store_true',
+                        help='decode the images and run the dataset\'s whole pipeline instead of '
+                        'its label path (same label maps, slower)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value pairs')
     args = parser.parse_args(argv)
@@ -125,7 +129,8 @@ def main(argv: Optional[List[str]] = None) -> ClassSizeStats:
         print(f'reading per-image class pixel counts from {args.label_stats}')
         acc = from_label_stats(args.label_stats, cfg)
     else:
-        source = SourceLabelMaps(cfg, args.batch_size, args.num_workers)
+        source = SourceLabelMaps(cfg, args.batch_size, args.num_workers,
+                                 full_pipeline=args.full_pipeline)
         print(f'source dataset: {source.description}, {len(source)} label maps, '
               f'{len(source.classes)} classes')
         acc = from_label_maps(source, cfg)
