@@ -42,6 +42,8 @@ def build_configs(tmp_path):
         ('MODELS', 'PatchAlignment'): dict(type='PatchAlignment', num_classes=4, patch_size=8,
                                            modes=torch.rand(5, 2 * 2 * 4), num_modes=5),
         ('MODELS', 'PatchClusterHead'): dict(type='PatchClusterHead', num_classes=4, num_modes=5),
+        ('MODELS', 'AdversarialSelfTraining'): dict(type='AdversarialSelfTraining', num_classes=4),
+        ('MODELS', 'PseudoLabelTraining'): dict(type='PseudoLabelTraining', num_classes=4),
         ('MODELS', 'FCDiscriminator'): dict(type='FCDiscriminator', in_channels=5),
         ('MODELS', 'GlobalFeatureAlignment'): dict(type='GlobalFeatureAlignment', num_classes=4,
                                                    in_channels=64),

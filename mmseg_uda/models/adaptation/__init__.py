@@ -4,8 +4,11 @@ from .global_alignment import GlobalFeatureAlignment
 from .output_space import OutputSpaceAdaptation
 from .patch_alignment import PatchAlignment
 from .patch_cluster_head import PatchClusterHead
+from .self_training import (AdversarialSelfTraining, ConfidenceDiscriminator,
+                            PseudoLabelTraining)
 
 __all__ = [
     'SEGMENTOR_OUTPUTS', 'BaseAdaptation', 'CategoryAdaptation', 'GlobalFeatureAlignment',
-    'OutputSpaceAdaptation', 'PatchAlignment', 'PatchClusterHead'
+    'OutputSpaceAdaptation', 'PatchAlignment', 'PatchClusterHead', 'AdversarialSelfTraining',
+    'ConfidenceDiscriminator', 'PseudoLabelTraining'
 ]
