@@ -1,12 +1,14 @@
 """Paired source/target dataset for unsupervised domain adaptation."""
 import copy
-from typing import Any, Dict, NamedTuple, Union
+import os.path as osp
+from typing import Any, Dict, NamedTuple, Optional, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
 
 from mmseg.registry import DATASETS
 from mmseg.utils import ConfigType
+from ..pseudo_labels import PSEUDO_LABEL_SUFFIX, check_pseudo_label_folder, read_manifest
 from .file_checks import FileCheckMixin, check_label_files
 from .transforms import bind_label_checks, label_loading_steps
 
@@ -38,6 +40,17 @@ def _as_tuples(items) -> list:
     return [tuple(x) if isinstance(x, (list, tuple)) else x for x in items]
 
 
+def pseudo_labelled_target(target: ConfigType, folder: str) -> dict:
+    """The target dataset config reading its labels from the pseudo-label ``folder``.
+
+    ``data_prefix.seg_map_path`` becomes the (absolute) folder and ``seg_map_suffix`` ``.png``,
+    so MMSeg's ``BaseSegDataset`` pairs each image with the file
+    :func:`~mmseg_uda.pseudo_labels.pseudo_label_path` names.
+    """
+    prefix = dict(target.get('data_prefix') or {}, seg_map_path=osp.abspath(folder))
+    return dict(target, data_prefix=prefix, seg_map_suffix=PSEUDO_LABEL_SUFFIX)
+
+
 @DATASETS.register_module()
 class UDADataset:
     """A labelled source dataset paired with an unlabelled target dataset.
@@ -45,9 +58,20 @@ class UDADataset:
     Item ``i`` is ``dict(source=source[i], target=target[j])``: the dataset's length is the
     source dataset's, and ``j`` is drawn uniformly at random (numpy's global generator, which
     mmengine seeds per worker from ``randomness.seed``) so that the pairing changes from epoch
-    to epoch and every target image is used whatever the two lengths are. The target pipeline
-    must not load labels: in UDA the target domain is unlabelled during training, and this
-    wrapper refuses a target pipeline containing ``LoadAnnotations``.
+    to epoch and every target image is used whatever the two lengths are. By default the target
+    pipeline must not load labels: in UDA the target domain is unlabelled during training, and
+    this wrapper refuses a target pipeline containing ``LoadAnnotations``.
+
+    The one exception is explicit: ``target_pseudo_labels`` names a folder of pseudo labels
+    written by ``tools/generate_pseudo_labels.py`` (offline self-training, CBST, Zou et al.
+    ECCV 2018). The target dataset then reads its labels from that folder (one ``.png`` per
+    image, at the image's path relative to its image folder; the target's own label folder is
+    never read), its pipeline must load them (``LoadCheckedAnnotations``, which also checks their
+    values as they load), and ``full_init`` checks that the folder matches the target set: the
+    classes it was written for, no image without a pseudo label, no pseudo label without an
+    image, each of its image's size (errors name the first mismatch). The target samples then
+    carry the pseudo labels as ``gt_sem_seg``, which
+    :class:`~mmseg_uda.models.adaptation.PseudoLabelTraining` trains on.
 
     Both domains must share classes, palette and ignore index, and every source image must
     have its label file (checked at ``full_init``); the source labels' values and sizes are
@@ -55,22 +79,39 @@ class UDADataset:
 
     Args:
         source (dict | BaseDataset): Labelled source dataset (config).
-        target (dict | BaseDataset): Unlabelled target dataset (config).
+        target (dict | BaseDataset): Unlabelled target dataset (config; a config, not a built
+            dataset, when ``target_pseudo_labels`` is given).
         lazy_init (bool): Defer loading the annotation lists until ``full_init``.
+        target_pseudo_labels (str, optional): Folder of target pseudo labels (see above); None
+            (default): target labels are never read.
     """
 
     def __init__(self, source: Union[ConfigType, BaseDataset],
-                 target: Union[ConfigType, BaseDataset], lazy_init: bool = False) -> None:
+                 target: Union[ConfigType, BaseDataset], lazy_init: bool = False,
+                 target_pseudo_labels: Optional[str] = None) -> None:
         # Sub-datasets are built lazily so that full_init can name an empty domain's folder.
         self.source = DATASETS.build(dict(source, lazy_init=True)) \
             if isinstance(source, dict) else source
+        self.target_pseudo_labels = None if target_pseudo_labels is None \
+            else osp.abspath(target_pseudo_labels)
+        if self.target_pseudo_labels is not None:
+            if not isinstance(target, dict):
+                raise TypeError('UDADataset: target_pseudo_labels needs the target as a config '
+                                f'dict, got a built {type(target).__name__}')
+            read_manifest(self.target_pseudo_labels)  # a folder the tool wrote, or an error
+            target = pseudo_labelled_target(target, self.target_pseudo_labels)
         self.target = DATASETS.build(dict(target, lazy_init=True)) \
             if isinstance(target, dict) else target
         steps = _load_annotation_steps(self.target)
-        if steps:
+        if steps and self.target_pseudo_labels is None:
             raise ValueError(f'UDADataset: the target pipeline contains {steps}; target labels '
                              'must not be read during training. Remove it from the target '
-                             'pipeline (evaluate the target domain with val_dataloader).')
+                             'pipeline (evaluate the target domain with val_dataloader), or '
+                             'set target_pseudo_labels to train on pseudo labels.')
+        if not steps and self.target_pseudo_labels is not None:
+            raise ValueError(f'UDADataset: target_pseudo_labels={self.target_pseudo_labels!r} '
+                             'but the target pipeline loads no labels: add '
+                             "dict(type='LoadCheckedAnnotations') after LoadImageFromFile")
         self._metainfo = copy.deepcopy(self.source.metainfo)
         self._fully_initialized = False
         if not lazy_init:
@@ -100,6 +141,11 @@ class UDADataset:
                                  f"{getattr(dataset, 'data_root', None)!r}, "
                                  f'data_prefix={prefix!r})')
         self._check_compatible()
+        if self.target_pseudo_labels is not None:
+            check_pseudo_label_folder(
+                self.target_pseudo_labels, self.target.metainfo['classes'],
+                [(info['img_path'], info['seg_map_path'])
+                 for info in (self.target.get_data_info(i) for i in range(len(self.target)))])
         if not isinstance(self.source, FileCheckMixin):  # the mixin checked at loading
             check_label_files(self.source, [self.source.get_data_info(i)
                                             for i in range(len(self.source))])
