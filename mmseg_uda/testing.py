@@ -184,13 +184,16 @@ def smoke_train_config(path: str, folder: str, size: Tuple[int, int] = (64, 64),
     previous_iter = hub.get_info('iter', 0)
     hub.update_info('iter', cfg.model.get('warmup_iters', 0))
     before = {k: v.clone() for k, v in model.state_dict().items()}
+    # target batches carry (pseudo) labels only for adaptations that train on them
+    target_labels = any(getattr(ad, 'reads_target_labels', False)
+                        for ad in model.generator.adaptations.values())
     start = time.perf_counter()
     try:
         for step in range(iters):
             data = dict(source=make_batch(batch_size, *size, num_classes=num_classes,
                                           seed=seed + step),
                         target=make_batch(batch_size, *size, num_classes=num_classes,
-                                          labels=False, seed=seed + 10 + step))
+                                          labels=target_labels, seed=seed + 10 + step))
             log_vars = model.train_step(data, optim)
             bad = {k: float(v) for k, v in log_vars.items() if not torch.isfinite(v).all()}
             assert not bad, f'{path}: non-finite log values {bad}'
