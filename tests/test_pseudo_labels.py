@@ -105,7 +105,8 @@ def setup(tmp_path_factory):
     uda = str(root / 'uda.pth')
     torch.save(dict(state_dict=model.state_dict()), uda)
     out = str(root / 'round1')
-    manifest = generate([config, plain, '--out', out, '--portion', '0.5', '--stride', '1'])
+    manifest = generate([config, plain, '--out', out, '--portion', '0.5', '--stride', '1',
+                         '--num-workers', '0'])
     return dict(root=root, cfg=cfg, config=config, plain=plain, uda=uda, out=out,
                 manifest=manifest)
 

@@ -1,7 +1,7 @@
 """Write class-balanced pseudo labels (CBST) for the target training set from a checkpoint.
 
     python tools/generate_pseudo_labels.py CONFIG CHECKPOINT --out DIR [--portion 0.2] \
-        [--stride 4] [--device cpu] [--cfg-options k=v ...]
+        [--stride 4] [--device cpu] [--num-workers 2] [--cfg-options k=v ...]
 
 Zou, Yu, Kumar, Wang, "Unsupervised Domain Adaptation for Semantic Segmentation via
 Class-Balanced Self-Training", ECCV 2018 (public code github.com/yzou2/CBST,
@@ -43,8 +43,8 @@ import torch
 import torch.nn.functional as F
 from mmcv.transforms import LoadAnnotations as MMCVLoadAnnotations
 from mmengine.config import Config, DictAction
-from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 from mmengine.utils import ProgressBar
 from PIL import Image
@@ -73,6 +73,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='keep every n-th confidence per class and image for the '
                         'thresholds (CBST: 4; 1 keeps all)')
     parser.add_argument('--device', default='cpu', help='device of the model, e.g. cuda:0')
+    parser.add_argument('--num-workers', type=int, default=2, help='dataloader workers')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value pairs')
     args = parser.parse_args(argv)
@@ -80,6 +81,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         raise ValueError(f'--portion must be in (0, 1], got {args.portion}')
     if args.stride < 1:
         raise ValueError(f'--stride must be >= 1, got {args.stride}')
+    if args.num_workers < 0:
+        raise ValueError(f'--num-workers must be >= 0, got {args.num_workers}')
     return args
 
 
@@ -148,14 +151,20 @@ def load_weights(model: torch.nn.Module, checkpoint: str, num_classes: int, conf
     model.load_state_dict(state_dict, strict=False)
 
 
-def predictions(model: torch.nn.Module, dataset, bar_title: str) -> Iterator[np.ndarray]:
-    """Class probabilities (C, H, W) of every image of ``dataset``, with a progress bar."""
+def predictions(model: torch.nn.Module, dataset, num_workers: int,
+                bar_title: str) -> Iterator[Tuple[str, np.ndarray]]:
+    """Image path and class probabilities (C, H, W) of every image of ``dataset``, in order,
+    with a progress bar."""
+    loader = Runner.build_dataloader(dict(
+        dataset=dataset, batch_size=1, num_workers=num_workers,
+        sampler=dict(type='DefaultSampler', shuffle=False),
+        collate_fn=dict(type='pseudo_collate')))
     print(bar_title)
     bar = ProgressBar(len(dataset))
     with torch.no_grad():
-        for i in range(len(dataset)):
-            sample = model.test_step(pseudo_collate([dataset[i]]))[0]
-            yield F.softmax(sample.seg_logits.data.float(), dim=0).cpu().numpy()
+        for batch in loader:
+            sample = model.test_step(batch)[0]
+            yield sample.img_path, F.softmax(sample.seg_logits.data.float(), dim=0).cpu().numpy()
             bar.update()
     print()
 
@@ -190,17 +199,18 @@ def main(argv: Optional[List[str]] = None) -> dict:
           f'{len(dataset)} images, {num_classes} classes; portion {args.portion}')
 
     confidences = ClassConfidences(num_classes, args.stride)
-    for probs in predictions(model, dataset, 'pass 1/2: class-wise confidences'):
+    for _, probs in predictions(model, dataset, args.num_workers,
+                                'pass 1/2: class-wise confidences'):
         confidences.update(probs)
     thresholds = confidences.thresholds(args.portion)
 
     kept = np.zeros(num_classes, dtype=np.int64)
     ignored = 0
     img_dir = dataset.data_prefix['img_path']
-    for i, probs in enumerate(predictions(model, dataset, 'pass 2/2: pseudo labels')):
+    for img_path, probs in predictions(model, dataset, args.num_workers,
+                                       'pass 2/2: pseudo labels'):
         labels = assign_pseudo_labels(probs, thresholds, dataset.ignore_index)
-        path = pseudo_label_path(args.out, dataset.get_data_info(i)['img_path'], img_dir,
-                                 dataset.img_suffix)
+        path = pseudo_label_path(args.out, img_path, img_dir, dataset.img_suffix)
         os.makedirs(osp.dirname(path), exist_ok=True)
         Image.fromarray(labels).save(path)
         kept += np.bincount(labels[labels != dataset.ignore_index].ravel(),
