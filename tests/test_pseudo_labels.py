@@ -15,7 +15,8 @@ from mmengine.optim import OptimWrapper, OptimWrapperDict
 from PIL import Image
 
 from mmseg.registry import DATASETS, MODELS
-from mmseg_uda.pseudo_labels import MANIFEST, ClassConfidences, assign_pseudo_labels
+from mmseg_uda.pseudo_labels import (MANIFEST, ClassConfidences, assign_pseudo_labels,
+                                     check_pseudo_label_folder)
 from tests.conftest import tiny_model_cfg
 from tools.generate_pseudo_labels import main as generate
 
@@ -130,7 +131,7 @@ def test_tool_writes_one_label_per_target_image(setup):
         assert json.load(f)['classes'] == list(DATASETS.get('CamVidDataset').METAINFO['classes'])
 
 
-def _pseudo_uda(setup, folder, pipeline=(LOAD, CHECKED, PACK)):
+def _pseudo_uda(setup, folder, pipeline=(LOAD, PACK)):
     train = setup['cfg'].train_dataloader.dataset.to_dict()
     train['target']['pipeline'] = list(pipeline)
     return DATASETS.build(dict(train, target_pseudo_labels=folder))
@@ -204,9 +205,24 @@ def test_folder_of_another_target_set_is_refused(setup, tmp_path):
             _pseudo_uda(setup, _corrupt(setup, tmp_path / str(i), change))
 
 
-def test_pseudo_label_option_needs_label_loading(setup):
-    with pytest.raises(ValueError, match='loads no labels'):
-        _pseudo_uda(setup, setup['out'], pipeline=(LOAD, PACK))
+def test_missing_label_of_a_dataset_without_file_checks(setup, tmp_path):
+    """The folder check itself names the image without a pseudo label (CamVidDataset's own
+    file checks find it first in the tests above)."""
+    img = str(setup['root'] / 'target/img/t0.png')
+    missing = str(tmp_path / 't0.png')
+    with pytest.raises(FileNotFoundError, match=r"no label for target image .*t0\.png"):
+        check_pseudo_label_folder(setup['out'], setup['manifest']['classes'], [(img, missing)])
+
+
+def test_pseudo_labels_load_right_after_the_image(setup):
+    """The label loading is added after LoadImageFromFile (before the transforms); a target
+    pipeline that loads labels itself is still refused, and so is a folder without manifest."""
+    resize = dict(type='Resize', scale=(24, 16), keep_ratio=False)
+    dataset = _pseudo_uda(setup, setup['out'], pipeline=(LOAD, resize, PACK))
+    steps = [type(t).__name__ for t in dataset.target.pipeline.transforms]
+    assert steps == ['LoadImageFromFile', 'LoadCheckedAnnotations', 'Resize', 'PackSegInputs']
+    assert dataset[0]['target']['data_samples'].gt_sem_seg.data.shape[-2:] == (16, 24)
+    with pytest.raises(ValueError, match='must not be read'):
+        _pseudo_uda(setup, setup['out'], pipeline=(LOAD, CHECKED, PACK))
     with pytest.raises(FileNotFoundError, match=f'no {MANIFEST}'):
         _pseudo_uda(setup, str(setup['root'] / 'target'))
-

@@ -28,12 +28,5 @@ model = dict(
     adaptations=dict(
         ps=dict(self_training_start=0),
         pseudo=dict(type='PseudoLabelTraining', loss_weight=1.0)))
-train_dataloader = dict(
-    dataset=dict(
-        target_pseudo_labels=pseudo_labels,
-        target=dict(pipeline=[
-            dict(type='LoadImageFromFile'),
-            dict(type='LoadCheckedAnnotations'),  # the pseudo labels
-            dict(type='RandomFlip', prob=0.5),
-            dict(type='PackSegInputs'),
-        ])))
+# UDADataset loads the pseudo labels right after each target image, before its transforms
+train_dataloader = dict(dataset=dict(target_pseudo_labels=pseudo_labels))

@@ -22,15 +22,8 @@ load_from = 'work_dirs/gta2cs_deeplabv2_r101_noaux/iter_150000.pth'
 model = dict(
     warmup_iters=0,
     adaptations=dict(_delete_=True, pseudo=dict(type='PseudoLabelTraining', loss_weight=1.0)))
-train_dataloader = dict(
-    dataset=dict(
-        target_pseudo_labels=pseudo_labels,
-        target=dict(pipeline=[
-            dict(type='LoadImageFromFile'),
-            dict(type='LoadCheckedAnnotations'),  # the pseudo labels, resized with the image
-            dict(type='Resize', scale=(1024, 512), keep_ratio=False),
-            dict(type='PackSegInputs'),
-        ])))
+# UDADataset loads the pseudo labels right after each target image, before its transforms
+train_dataloader = dict(dataset=dict(target_pseudo_labels=pseudo_labels))
 max_iters = 20000
 param_scheduler = [
     dict(type='PolyLR', eta_min=0.0, power=0.9, begin=0, end=max_iters, by_epoch=False),

@@ -4,6 +4,7 @@ import os.path as osp
 from typing import Any, Dict, NamedTuple, Optional, Union
 
 import numpy as np
+from mmcv.transforms import LoadImageFromFile
 from mmengine.dataset import BaseDataset
 
 from mmseg.registry import DATASETS
@@ -45,10 +46,20 @@ def pseudo_labelled_target(target: ConfigType, folder: str) -> dict:
 
     ``data_prefix.seg_map_path`` becomes the (absolute) folder and ``seg_map_suffix`` ``.png``,
     so MMSeg's ``BaseSegDataset`` pairs each image with the file
-    :func:`~mmseg_uda.pseudo_labels.pseudo_label_path` names.
+    :func:`~mmseg_uda.pseudo_labels.pseudo_label_path` names; ``LoadCheckedAnnotations`` is
+    inserted right after the pipeline's ``LoadImageFromFile``, so the transforms after it
+    (resize, crop, flip) apply to the pseudo labels too.
     """
+    pipeline = list(target.get('pipeline') or [])
+    loads_image = [i for i, t in enumerate(pipeline)
+                   if isinstance(t, dict) and t.get('type') in ('LoadImageFromFile',
+                                                                 LoadImageFromFile)]
+    if not loads_image:
+        raise ValueError('UDADataset: target_pseudo_labels needs a target pipeline that starts '
+                         f"with LoadImageFromFile, got {[t.get('type') for t in pipeline]}")
+    pipeline.insert(loads_image[0] + 1, dict(type='LoadCheckedAnnotations'))
     prefix = dict(target.get('data_prefix') or {}, seg_map_path=osp.abspath(folder))
-    return dict(target, data_prefix=prefix, seg_map_suffix=PSEUDO_LABEL_SUFFIX)
+    return dict(target, data_prefix=prefix, seg_map_suffix=PSEUDO_LABEL_SUFFIX, pipeline=pipeline)
 
 
 @DATASETS.register_module()
@@ -58,16 +69,18 @@ class UDADataset:
     Item ``i`` is ``dict(source=source[i], target=target[j])``: the dataset's length is the
     source dataset's, and ``j`` is drawn uniformly at random (numpy's global generator, which
     mmengine seeds per worker from ``randomness.seed``) so that the pairing changes from epoch
-    to epoch and every target image is used whatever the two lengths are. By default the target
-    pipeline must not load labels: in UDA the target domain is unlabelled during training, and
-    this wrapper refuses a target pipeline containing ``LoadAnnotations``.
+    to epoch and every target image is used whatever the two lengths are. The target pipeline
+    must not load labels: in UDA the target domain is unlabelled during training, and this
+    wrapper refuses a target pipeline containing ``LoadAnnotations``.
 
-    The one exception is explicit: ``target_pseudo_labels`` names a folder of pseudo labels
+    Pseudo labels are the one exception, and an explicit one: ``target_pseudo_labels`` names a folder of pseudo labels
     written by ``tools/generate_pseudo_labels.py`` (offline self-training, CBST, Zou et al.
     ECCV 2018). The target dataset then reads its labels from that folder (one ``.png`` per
     image, at the image's path relative to its image folder; the target's own label folder is
-    never read), its pipeline must load them (``LoadCheckedAnnotations``, which also checks their
-    values as they load), and ``full_init`` checks that the folder matches the target set: the
+    never read): the wrapper adds ``LoadCheckedAnnotations`` after the target pipeline's
+    ``LoadImageFromFile`` (which also checks the values as they load; the configured target
+    pipeline stays label-free, so AdaBN and the pseudo-label tool read the same target set), and
+    ``full_init`` checks that the folder matches the target set: the
     classes it was written for, no image without a pseudo label, no pseudo label without an
     image, each of its image's size (errors name the first mismatch). The target samples then
     carry the pseudo labels as ``gt_sem_seg``, which
@@ -94,24 +107,21 @@ class UDADataset:
             if isinstance(source, dict) else source
         self.target_pseudo_labels = None if target_pseudo_labels is None \
             else osp.abspath(target_pseudo_labels)
-        if self.target_pseudo_labels is not None:
-            if not isinstance(target, dict):
-                raise TypeError('UDADataset: target_pseudo_labels needs the target as a config '
-                                f'dict, got a built {type(target).__name__}')
-            read_manifest(self.target_pseudo_labels)  # a folder the tool wrote, or an error
-            target = pseudo_labelled_target(target, self.target_pseudo_labels)
+        if self.target_pseudo_labels is not None and not isinstance(target, dict):
+            raise TypeError('UDADataset: target_pseudo_labels needs the target as a config '
+                            f'dict, got a built {type(target).__name__}')
         self.target = DATASETS.build(dict(target, lazy_init=True)) \
             if isinstance(target, dict) else target
         steps = _load_annotation_steps(self.target)
-        if steps and self.target_pseudo_labels is None:
+        if steps:
             raise ValueError(f'UDADataset: the target pipeline contains {steps}; target labels '
                              'must not be read during training. Remove it from the target '
-                             'pipeline (evaluate the target domain with val_dataloader), or '
-                             'set target_pseudo_labels to train on pseudo labels.')
-        if not steps and self.target_pseudo_labels is not None:
-            raise ValueError(f'UDADataset: target_pseudo_labels={self.target_pseudo_labels!r} '
-                             'but the target pipeline loads no labels: add '
-                             "dict(type='LoadCheckedAnnotations') after LoadImageFromFile")
+                             'pipeline (evaluate the target domain with val_dataloader); '
+                             'target_pseudo_labels=DIR adds the loading of pseudo labels.')
+        if self.target_pseudo_labels is not None:
+            read_manifest(self.target_pseudo_labels)  # a folder the tool wrote, or an error
+            self.target = DATASETS.build(dict(
+                pseudo_labelled_target(target, self.target_pseudo_labels), lazy_init=True))
         self._metainfo = copy.deepcopy(self.source.metainfo)
         self._fully_initialized = False
         if not lazy_init:
