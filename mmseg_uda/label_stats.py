@@ -235,7 +235,9 @@ def patch_histograms(label: ArrayLike, patch_size: Pair, num_classes: int,
     cell_row = (rows // ph) * cells_h + _cell_of_offset(ph, cells_h, device).repeat(gh)
     cell_col = (cols // pw) * cells_w + _cell_of_offset(pw, cells_w, device).repeat(gw)
     # bin offset of every pixel position (shared by all images) and of every image
-    position = ((cell_row[:, None] * (gw * cells_w) + cell_col[None, :]) * bins).to(dtype)
+    # (scaled on the 1-D vectors: one int32 pass over the pixels, not four int64 ones)
+    position = ((cell_row * (gw * cells_w * bins)).to(dtype)[:, None]
+                + (cell_col * bins).to(dtype)[None, :])
     image = (torch.arange(num, device=device) * (gh * cells_h * gw * cells_w * bins)).to(dtype)
     index = label.to(dtype, copy=True).masked_fill_(ignored, num_classes)
     index += position
