@@ -221,7 +221,9 @@ def check_pseudo_label_folder(folder: str, classes: Sequence[str],
 
 def summary_rows(classes: Sequence[str], thresholds: Sequence[float],
                  predicted: Sequence[int], kept: Sequence[int]) -> List[Dict[str, object]]:
-    """One row per class: threshold, pixels predicted as the class, pixels kept with it."""
+    """One row per class: threshold, pixels predicted as the class (arg-max), pixels labelled
+    with it. The reweighted arg-max of :func:`assign_pseudo_labels` can give a rare class
+    pixels predicted as another one, so ``kept`` is not bounded by ``predicted``."""
     return [
         dict(name=str(name), threshold=float(t), predicted=int(p), kept=int(k))
         for name, t, p, k in zip(classes, thresholds, predicted, kept)

@@ -188,8 +188,9 @@ class AdversarialSelfTraining(BaseAdaptation):
     used here. What differs: D's losses are split by domain as above; the self-training start
     is an absolute iteration of this run (the adversarial losses start at the segmentor's
     ``warmup_iters``); ``disc_input_size='logits'`` (not the paper's) runs D on the head's
-    resolution, the labels resized by nearest neighbour, to save time on small models; D also
-    judges the one-hot labels in the generator step, where that output goes unused.
+    resolution, the labels resized by nearest neighbour, to save time on small models; when
+    ``loss_weight_adv_source`` is not 0, D also judges the one-hot labels in the generator step
+    (the representations dict is shared by both steps), where that output goes unused.
 
     Log keys: ``adv.<name>.loss_adv_source``, ``adv.<name>.loss_adv_target``,
     ``adv.<name>.loss_self_training`` and ``adv.<name>.self_training_ratio`` (the fraction of
