@@ -23,8 +23,9 @@ runs the config's whole pipeline instead, images decoded, as the reference.
 The image size comes from the image file's header (``LoadImageFromFile`` replaced by
 :class:`ImageSizeFromHeader`), so ``LoadCheckedAnnotations`` still refuses a label of another
 size than its image, naming both files. Every label map is checked with the package's one
-label-value policy (:func:`mmseg_uda.label_stats.check_label_values`) in the dataloader worker,
-so both tools reject a value outside the class set naming its file, as training does.
+label-value policy (:func:`mmseg_uda.label_stats.check_label_values`) in the dataloader worker
+(by ``LoadCheckedAnnotations`` as it loads, else by :class:`LabelOutput`), so both tools reject
+a value outside the class set naming its file, as training does.
 """
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -46,7 +47,8 @@ from mmseg.datasets.transforms import (CLAHE, AdjustGamma, GenerateEdge, PackSeg
                                        PhotoMetricDistortion, RandomCrop, RandomFlip, Resize,
                                        Rerange, RGB2Gray)
 from mmseg.registry import DATASETS, TRANSFORMS
-from .datasets.transforms import bind_label_checks
+from .datasets.transforms import (LoadCheckedAnnotations, bind_label_checks,
+                                  label_loading_steps)
 from .label_stats import check_label_values
 
 Step = Callable[[dict], Optional[dict]]
@@ -64,18 +66,16 @@ LABEL_UNCHANGED = (Normalize, AdjustGamma, CLAHE, Rerange, RGB2Gray, GenerateEdg
 
 
 def source_dataset_key(cfg: Config) -> str:
-    """``'train_dataloader.dataset.source'`` for a UDADataset, else ``'train_dataloader.dataset'``."""
-    dataset = cfg.train_dataloader.dataset
-    return ('train_dataloader.dataset.source' if dataset.get('type') == 'UDADataset'
-            else 'train_dataloader.dataset')
+    """The config key of the source training set: ``'train_dataloader.dataset.source'`` for a
+    UDADataset, else ``'train_dataloader.dataset'``."""
+    uda = cfg.train_dataloader.dataset.get('type') == 'UDADataset'
+    return 'train_dataloader.dataset.source' if uda else 'train_dataloader.dataset'
 
 
 def source_dataset_cfg(cfg: Config) -> ConfigDict:
     """``train_dataloader.dataset.source`` of a UDADataset, else ``train_dataloader.dataset``."""
     dataset = cfg.train_dataloader.dataset
-    if dataset.get('type') == 'UDADataset':
-        return dataset.source
-    return dataset
+    return dataset.source if source_dataset_key(cfg).endswith('.source') else dataset
 
 
 def shape_placeholder(height: int, width: int) -> np.ndarray:
@@ -155,11 +155,7 @@ class ResizeWithoutImage:
 
     def __call__(self, results: dict) -> dict:
         results.pop('img', None)
-        results = self.resize(results)
-        height, width = results['gt_seg_map'].shape[:2]
-        results['img'] = shape_placeholder(height, width)
-        results['img_shape'] = (height, width)
-        return results
+        return ImageOfLabelSize()(self.resize(results))
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}({self.resize!r})'
@@ -279,18 +275,24 @@ class LabelOutput:
 
     Takes ``gt_seg_map`` (label path) or ``data_samples.gt_sem_seg`` (full pipeline, after
     ``PackSegInputs``), checks its values (:func:`~mmseg_uda.label_stats.check_label_values`)
-    and returns ``dict(gt_seg_map=Tensor (H, W), seg_map_path=str)``.
+    unless told they are checked already, and returns ``dict(gt_seg_map=Tensor (H, W),
+    seg_map_path=str)``.
 
     Args:
         where (str): The dataset, for the error messages.
         num_classes (int): Classes of the dataset.
         ignore_index (int): Its label of ignored pixels.
+        check (bool): Check the values. A label path whose labels are all loaded by a bound
+            ``LoadCheckedAnnotations`` needs no second check: its resizes are nearest, its
+            crops and flips move pixels, none of them makes a new value.
     """
 
-    def __init__(self, where: str, num_classes: int, ignore_index: int) -> None:
+    def __init__(self, where: str, num_classes: int, ignore_index: int,
+                 check: bool = True) -> None:
         self.where = where
         self.num_classes = num_classes
         self.ignore_index = ignore_index
+        self.check = check
 
     def __call__(self, results: dict) -> Dict[str, Any]:
         if 'gt_seg_map' in results:
@@ -302,7 +304,9 @@ class LabelOutput:
                 raise KeyError(f'a sample of {self.where} has no gt_sem_seg: its pipeline '
                                'needs LoadAnnotations')
             label, path = sample.gt_sem_seg.data[0], sample.get('seg_map_path')
-        check_label_values(label, self.num_classes, self.ignore_index, f'label file {path!r}')
+        if self.check:
+            check_label_values(label, self.num_classes, self.ignore_index,
+                               f'label file {path!r}')
         return dict(gt_seg_map=label, seg_map_path=path)
 
 
@@ -344,8 +348,12 @@ class SourceLabelMaps:
                                                        f'{key}.pipeline')
         self.dataset: BaseDataset = DATASETS.build(dataset_cfg)
         bind_label_checks(self.dataset)
+        checked = not full_pipeline and all(
+            isinstance(t, LoadCheckedAnnotations) and t.num_classes == len(self.classes)
+            and t.ignore_index == self.ignore_index for t in label_loading_steps(self.dataset))
         self.dataset.pipeline.transforms.append(
-            LabelOutput(f'{key} ({dataset_cfg["type"]})', len(self.classes), self.ignore_index))
+            LabelOutput(f'{key} ({dataset_cfg["type"]})', len(self.classes), self.ignore_index,
+                        check=not checked))
         self.full_pipeline = full_pipeline
         self.batch_size = batch_size
         self.num_workers = num_workers

@@ -3,9 +3,11 @@ class statistics as the full training pipeline, without decoding an image."""
 import importlib.util
 import json
 import os.path as osp
+import shutil
 from pathlib import Path
 from typing import List
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -147,3 +149,19 @@ def test_photometric_steps_keep_their_draws_and_leave_labels() -> None:
     label = np.arange(12, dtype=np.uint8).reshape(3, 4)
     results = steps[-1](dict(gt_seg_map=label))
     assert results['gt_seg_map'] is label
+
+
+@pytest.mark.parametrize('loader', ['LoadCheckedAnnotations', 'LoadAnnotations'])
+def test_out_of_range_label_names_its_file(data: dict, tmp_path: Path, loader: str) -> None:
+    """Checked as it loads (LoadCheckedAnnotations) or by the reader (plain LoadAnnotations)."""
+    root = tmp_path / 'source'
+    shutil.copytree(data['source_root'], root)
+    label_path = sorted((root / 'gtFine').rglob('*.png'))[3]
+    label = cv2.imread(str(label_path), cv2.IMREAD_UNCHANGED)
+    label[::4, ::4] = 50  # in every crop
+    cv2.imwrite(str(label_path), label)
+    pipeline = [dict(t, type=loader) if t['type'] == 'LoadCheckedAnnotations' else t
+                for t in GTA_LIKE]
+    config = write_config(tmp_path, dict(data, source_root=str(root)), pipeline)
+    with pytest.raises(ValueError, match=rf"label file '{label_path}': label values \[50\]"):
+        label_maps(config, False, num_workers=0)
