@@ -48,7 +48,7 @@ from mmseg.datasets.transforms import (CLAHE, AdjustGamma, GenerateEdge, PackSeg
                                        Rerange, RGB2Gray)
 from mmseg.registry import DATASETS, TRANSFORMS
 from .datasets.transforms import (LoadCheckedAnnotations, bind_label_checks,
-                                  label_loading_steps)
+                                  label_loading_steps, leaf_datasets)
 from .label_stats import check_label_values
 
 Step = Callable[[dict], Optional[dict]]
@@ -327,7 +327,8 @@ class SourceLabelMaps:
 
     Raises:
         ValueError: from :func:`label_path_steps`, naming a transform the label path does not
-            know; on a bad ``batch_size`` / ``num_workers``.
+            know; for a dataset wrapper (e.g. ``RepeatDataset``: only ``full_pipeline`` reads
+            it); on a bad ``batch_size`` / ``num_workers``.
     """
 
     def __init__(self, cfg: Config, batch_size: int = 8, num_workers: int = 2,
@@ -340,10 +341,11 @@ class SourceLabelMaps:
         self.dataset_cfg = source_dataset_cfg(cfg)
         key = source_dataset_key(cfg)
         dataset_cfg = self.dataset_cfg.to_dict()
-        if 'pipeline' not in dataset_cfg:
-            raise ValueError(f'{key} ({dataset_cfg.get("type")}) has no pipeline: the offline '
-                             'label tools read a dataset with its own pipeline, not a wrapper')
         if not full_pipeline:
+            if 'pipeline' not in dataset_cfg:
+                raise ValueError(f'{key} ({dataset_cfg.get("type")}) has no pipeline of its '
+                                 'own (a dataset wrapper?): the label path needs one; use '
+                                 '--full-pipeline')
             dataset_cfg['pipeline'] = label_path_steps(dataset_cfg['pipeline'],
                                                        f'{key}.pipeline')
         self.dataset: BaseDataset = DATASETS.build(dataset_cfg)
@@ -351,9 +353,10 @@ class SourceLabelMaps:
         checked = not full_pipeline and all(
             isinstance(t, LoadCheckedAnnotations) and t.num_classes == len(self.classes)
             and t.ignore_index == self.ignore_index for t in label_loading_steps(self.dataset))
-        self.dataset.pipeline.transforms.append(
-            LabelOutput(f'{key} ({dataset_cfg["type"]})', len(self.classes), self.ignore_index,
-                        check=not checked))
+        output = LabelOutput(f'{key} ({dataset_cfg["type"]})', len(self.classes),
+                             self.ignore_index, check=not checked)
+        for _, leaf in leaf_datasets(self.dataset):  # a wrapper's datasets (full pipeline)
+            leaf.pipeline.transforms.append(output)
         self.full_pipeline = full_pipeline
         self.batch_size = batch_size
         self.num_workers = num_workers

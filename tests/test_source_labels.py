@@ -165,3 +165,16 @@ def test_out_of_range_label_names_its_file(data: dict, tmp_path: Path, loader: s
     config = write_config(tmp_path, dict(data, source_root=str(root)), pipeline)
     with pytest.raises(ValueError, match=rf"label file '{label_path}': label values \[50\]"):
         label_maps(config, False, num_workers=0)
+
+
+def test_dataset_wrapper_needs_the_full_pipeline(data: dict, tmp_path: Path) -> None:
+    config = write_config(tmp_path, data, GTA_LIKE)
+    cfg = Config.fromfile(str(config))
+    cfg.train_dataloader.dataset.source = dict(type='RepeatDataset', times=2,
+                                               dataset=cfg.train_dataloader.dataset.source)
+    with pytest.raises(ValueError, match=r'source \(RepeatDataset\) has no pipeline of its own'):
+        SourceLabelMaps(cfg, num_workers=0)
+    source = SourceLabelMaps(cfg, batch_size=4, num_workers=0, progress=False,
+                             full_pipeline=True)
+    maps = [label for batch in source.batches() for label in batch]
+    assert len(maps) == 16 and all(m.shape == (48, 64) for m in maps)
