@@ -93,18 +93,19 @@ def invalid_label_values(label: ArrayLike, num_classes: int, ignore_index: int =
     Returns:
         list[int]: The offending values.
     """
-    if isinstance(label, torch.Tensor):
+    if isinstance(label, torch.Tensor) and label.device.type != 'cpu':
         if label.numel() == 0 or (label.min() >= 0 and label.max() < num_classes):
             return []
         bad = (label != ignore_index) & ((label < 0) | (label >= num_classes))
         return torch.unique(label[bad])[:limit].tolist() if bad.any() else []
-    label = np.asarray(label)
+    # CPU tensors as numpy views: its uint8 comparisons are ~15x faster than torch's (1 thread)
+    label = label.numpy() if isinstance(label, torch.Tensor) else np.asarray(label)
     if label.size == 0 or (label.max() < num_classes and (label.dtype.kind == 'u'
                                                           or label.min() >= 0)):
         return []
     bad = (label >= num_classes) & (label != ignore_index)
     if label.dtype.kind != 'u':
-        bad |= label < 0
+        bad |= (label < 0) & (label != ignore_index)
     return np.unique(label[bad])[:limit].tolist() if bad.any() else []
 
 

@@ -14,6 +14,7 @@ import torch
 from mmengine.config import Config
 
 from mmseg_uda.datasets.synthetic import generate_synthetic_uda_data
+from mmseg_uda.label_stats import invalid_label_values
 from mmseg_uda.source_labels import SourceLabelMaps, label_path_steps
 from tests.conftest import REPO
 
@@ -178,3 +179,20 @@ def test_dataset_wrapper_needs_the_full_pipeline(data: dict, tmp_path: Path) -> 
                              full_pipeline=True)
     maps = [label for batch in source.batches() for label in batch]
     assert len(maps) == 16 and all(m.shape == (48, 64) for m in maps)
+
+
+@pytest.mark.parametrize('as_tensor', [False, True], ids=['numpy', 'tensor'])
+def test_label_value_policy_alike_for_arrays_and_cpu_tensors(as_tensor: bool) -> None:
+    """CPU tensors are checked through numpy (the reader's labels); a negative ignore index is
+    not an offending value."""
+
+    def values(rows, ignore_index, dtype=np.int64):
+        label = np.array(rows, dtype=dtype)
+        return invalid_label_values(torch.from_numpy(label) if as_tensor else label, 19,
+                                    ignore_index)
+
+    assert values([[-1, 2, 30]], -1) == [30]
+    assert values([[-2, -1, 2]], -1) == [-2]
+    assert values([[-1, 2, 19]], 255) == [-1, 19]
+    assert values([[255, 3, 40]], 255, np.uint8) == [40]
+    assert values([[255, 3]], 255, np.uint8) == []
