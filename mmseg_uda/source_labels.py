@@ -244,6 +244,8 @@ def label_path_steps(pipeline: Sequence[Union[dict, Step]], where: str) -> List[
     for i, entry in enumerate(pipeline):
         step = TRANSFORMS.build(entry) if isinstance(entry, dict) else entry
         role, name = label_role(step), type(step).__name__
+        if type(step) in RANDOM_RESIZES:
+            name += f' of a {type(step.resize).__name__}'
         if role is None:
             raise ValueError(f'{where}[{i}] ({name}) is not a transform the label path of the '
                              'offline label tools knows, so it cannot tell what it does to the '

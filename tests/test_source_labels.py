@@ -133,10 +133,13 @@ def test_label_path_decodes_no_image(data: dict, tmp_path: Path) -> None:
 @pytest.mark.parametrize('pipeline,message', [
     (GTA_LIKE[:3] + [dict(type='RandomRotate', prob=0.5, degree=10)] + GTA_LIKE[3:],
      r'pipeline\[3\] \(RandomRotate\) is not a transform the label path .* --full-pipeline'),
+    (GTA_LIKE[:2] + [dict(type='RandomChoiceResize', scales=[(64, 32)], max_size=100,
+                          resize_type='ResizeShortestEdge')],
+     r'pipeline\[2\] \(RandomChoiceResize of a ResizeShortestEdge\) is not a transform'),
     ([GTA_LIKE[0], dict(type='RandomFlip', prob=0.5), GTA_LIKE[1]],
      r'pipeline\[1\] \(RandomFlip\) comes before the labels are loaded'),
     ([GTA_LIKE[0], GTA_LIKE[5], GTA_LIKE[6]], r'pipeline loads no labels'),
-], ids=['unknown', 'before-labels', 'no-labels'])
+], ids=['unknown', 'unknown-inner-resize', 'before-labels', 'no-labels'])
 def test_label_path_refuses_what_it_cannot_reproduce(pipeline: list, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         label_path_steps(pipeline, 'train_dataloader.dataset.source.pipeline')
