@@ -72,6 +72,11 @@ def build_configs(tmp_path):
         ('MODELS', 'DeepLabV2ResNet'): dict(type='DeepLabV2ResNet', depth=50),
         ('MODELS', 'EfficientNetLite'): dict(type='EfficientNetLite', arch='lite0'),
         ('TRANSFORMS', 'LoadCheckedAnnotations'): dict(type='LoadCheckedAnnotations'),
+        ('TRANSFORMS', 'FourierDomainAdaptation'): dict(
+            type='FourierDomainAdaptation', target_dir=str(tmp_path / 'target')),
+        ('DATASETS', 'TranslatedSourceDataset'): dict(
+            type='TranslatedSourceDataset', source=dict(city, data_root=str(tmp_path / 'source')),
+            translated_dir=str(tmp_path / 'target' / 'leftImg8bit' / 'train'), lazy_init=True),
         ('DATA_SAMPLERS', 'UDAWarmupBatchSampler'): dict(
             type='UDAWarmupBatchSampler', sampler=SequentialSampler(range(4)), batch_size=2),
         ('OPTIM_WRAPPER_CONSTRUCTORS', 'UDAOptimWrapperConstructor'): dict(
