@@ -123,7 +123,9 @@ class DataChecksHook(Hook):
       ``model.warmup_iters`` (:func:`~mmseg_uda.datasets.warmup_sampler.sync_warmup_sampler`);
     - each module of the model with a ``check_dataset_classes(classes, dataset)`` method (e.g.
       the patch-modes and class-size statistics files of ``PatchAlignment`` and
-      ``CategoryAdaptation``) is checked against the labelled training dataset's class names.
+      ``CategoryAdaptation``) is checked against the labelled training dataset's class names;
+    - at ``before_train``, after the checkpoint is loaded, those files' content is there: read
+      from the file, or from the loaded checkpoint when the file is missing.
 
     It is a ``default_hooks`` entry of the package's schedules (``data_checks``), so configs
     that replace ``custom_hooks`` keep it; ``default_hooks.data_checks=None`` turns it off.
@@ -133,3 +135,14 @@ class DataChecksHook(Hook):
 
     def before_run(self, runner) -> None:
         check_run_data(runner)
+
+    def before_train(self, runner) -> None:
+        """After the runner loaded its checkpoint: every module with file-backed content
+        (:class:`~mmseg_uda.models.adaptation.base_adaptation.CheckpointedFileState`) has it
+        from its file or from that checkpoint; a missing file is an error naming the command
+        that builds it."""
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        for module in model.modules():
+            check = getattr(module, 'check_file_state', None)
+            if callable(check):
+                check()

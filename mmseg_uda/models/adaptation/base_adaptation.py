@@ -80,3 +80,44 @@ class BaseAdaptation(BaseModule):
         """Discriminator losses of its logits ``preds`` on one domain's detached
         representations."""
         return {}
+
+
+class CheckpointedFileState:
+    """Mixin for an adaptation whose fixed content is read from a file (patch modes, class-size
+    statistics) and kept in its checkpoints, so a trained model needs the file no more.
+
+    The content lives in persistent buffers (``file_state_keys``, relative to the module). The
+    module reads the file at build time when it exists; otherwise its buffers hold placeholders
+    until a checkpoint that has them is loaded (``load_from``, ``--resume``, ``tools/test.py``):
+    a model builds on any machine without the file. Training without either is an error before
+    the first iteration (:meth:`check_file_state`, called by ``DataChecksHook.before_train``,
+    i.e. after the runner loaded its checkpoint), and also at the first use of the content
+    (:meth:`require_file_state`) for runs without that hook. When both exist, the loaded
+    checkpoint's content replaces the file's (a resumed run keeps the content it started with).
+    """
+
+    #: Persistent buffers holding the file's content, relative to the module.
+    file_state_keys: Tuple[str, ...] = ()
+    #: Whether the buffers hold real content (read from the file or a checkpoint).
+    file_state_ready: bool = False
+
+    def load_file_state(self) -> None:
+        """Read the file into the buffers; raise ``FileNotFoundError`` naming the command that
+        builds it when it is missing (implemented by the adaptation)."""
+        raise NotImplementedError
+
+    def check_file_state(self) -> None:
+        """Before the first iteration: the content must come from the file or a checkpoint."""
+        if not self.file_state_ready:
+            self.load_file_state()
+            self.file_state_ready = True
+
+    def require_file_state(self) -> None:
+        """At use: as :meth:`check_file_state` (a Python flag test once the content is there)."""
+        if not self.file_state_ready:
+            self.check_file_state()
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        if self.file_state_keys and all(prefix + k in state_dict for k in self.file_state_keys):
+            self.file_state_ready = True

@@ -10,7 +10,7 @@ from mmseg.utils import SampleList
 from ...label_stats import (COMPUTE_CLASS_STATS_COMMAND, ClassSizeStats, check_same_classes,
                             load_class_size_stats, to_pair)
 from ..losses.constrained_mil import ConstrainedMILLoss
-from .base_adaptation import BaseAdaptation, Outputs, Tensors
+from .base_adaptation import BaseAdaptation, CheckpointedFileState, Outputs, Tensors
 
 #: Name of the loss item (prefixed ``tgt.<adaptation name>.`` in the logs).
 LOSS_NAME = 'loss_cmil'
@@ -79,7 +79,7 @@ def resize_scores(logits: torch.Tensor, size: Sequence[int],
 
 
 @MODELS.register_module()
-class CategoryAdaptation(BaseAdaptation):
+class CategoryAdaptation(CheckpointedFileState, BaseAdaptation):
     """Class-size constrained multiple-instance loss on the target predictions.
 
     Hoffman, Wang, Yu, Darrell, "FCNs in the Wild: Pixel-level Adversarial and Constraint-based
@@ -108,7 +108,10 @@ class CategoryAdaptation(BaseAdaptation):
     Args:
         num_classes (int): Number of classes (filled in by the UDA segmentor).
         stats_file (str): Class-size statistics from ``tools/compute_class_stats.py``, read at
-            build time; its class count must equal ``num_classes``.
+            build time when it exists; its class count must equal ``num_classes``. α, δ, γ are
+            persistent buffers (``loss.alpha`` ...): a checkpoint holds them, so a trained
+            model builds and tests without the file; training needs the file or a loaded
+            checkpoint with them (:class:`CheckpointedFileState`).
         classes (str | Sequence[str], optional): Class names the statistics must list, in order,
             or a registered dataset type whose ``METAINFO['classes']`` they must list (e.g.
             ``'CamVidDataset'``), checked at build time. Whatever it is, the statistics must
@@ -161,20 +164,45 @@ class CategoryAdaptation(BaseAdaptation):
         if source_config is not None:
             relative = osp.relpath(source_config)
             config = source_config if relative.startswith('..') else relative
-        self.stats: ClassSizeStats = load_class_size_stats(stats_file, num_classes,
-                                                           resolve_classes(classes), config)
         self.stats_file = stats_file
+        self._classes = resolve_classes(classes)
+        self._config = config
+        self.stats: Optional[ClassSizeStats] = None
+        if osp.isfile(stats_file):
+            self.stats = self._read_stats()
+            alpha, delta, gamma = self.stats.alpha, self.stats.delta, self.stats.gamma
+        else:  # placeholders until a checkpoint or the file provides them
+            alpha, delta, gamma = [0.0] * num_classes, [0.0] * num_classes, [1.0] * num_classes
+        self.file_state_ready = self.stats is not None
         self.loss = ConstrainedMILLoss(
-            self.stats.alpha, self.stats.delta, self.stats.gamma, loss_weight=loss_weight,
+            alpha, delta, gamma, loss_weight=loss_weight,
             loss_name=LOSS_NAME, present_threshold=present_threshold,
             suppress_absent=suppress_absent, large_class_threshold=large_class_threshold,
             large_class_grad_scale=large_class_grad_scale, slack_weight=slack_weight,
-            num_iters=num_iters, step_size=step_size, max_step=max_step, tol=tol)
+            num_iters=num_iters, step_size=step_size, max_step=max_step, tol=tol,
+            persistent_stats=True)
+
+    file_state_keys = ('loss.alpha', 'loss.delta', 'loss.gamma')
+
+    def _read_stats(self) -> ClassSizeStats:
+        return load_class_size_stats(self.stats_file, self.num_classes, self._classes,
+                                     self._config)
+
+    def load_file_state(self) -> None:
+        """Read the statistics file into the loss's α, δ, γ buffers (its missing-file error
+        names the command that computes it)."""
+        self.stats = self._read_stats()
+        for name in ('alpha', 'delta', 'gamma'):
+            buffer = getattr(self.loss, name)
+            buffer.copy_(torch.as_tensor(getattr(self.stats, name), dtype=buffer.dtype))
 
     def check_dataset_classes(self, classes: Sequence[str], dataset: str) -> None:
         """Raise unless the statistics are for ``classes``, in this order (reordered classes
         have the same count). ``DataChecksHook`` calls it before the first iteration with the
-        labelled training dataset's classes, described by ``dataset``."""
+        labelled training dataset's classes, described by ``dataset``. Without the file there
+        is nothing to check here (see :meth:`check_file_state`)."""
+        if self.stats is None:
+            return
         command = COMPUTE_CLASS_STATS_COMMAND.format(config='CONFIG', path=self.stats_file)
         check_same_classes(f'class-size statistics file {self.stats_file!r}', self.stats.classes,
                            classes, dataset, f'recompute it with `{command}`')
@@ -195,6 +223,7 @@ class CategoryAdaptation(BaseAdaptation):
         source, no representation."""
         if domain != 'target':
             return {}, {}
+        self.require_file_state()
         logits: torch.Tensor = outputs['logits']
         if logits.dim() != 4 or logits.shape[1] != self.num_classes:
             raise ValueError(f'CategoryAdaptation(num_classes={self.num_classes}) got logits of '

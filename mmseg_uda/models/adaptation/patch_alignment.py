@@ -1,6 +1,8 @@
 """Patch-level alignment in a clustered space of patch modes (Tsai et al., ICCV 2019)."""
 from typing import Optional, Sequence, Tuple
 
+import os.path as osp
+
 import torch
 import torch.nn.functional as F
 
@@ -10,7 +12,7 @@ from ...label_stats import (assign_modes, load_patch_modes, patch_grid_size, pat
                             to_pair)
 from ..losses import adversarial_loss
 from ..losses.adversarial_loss import GAN_TYPES
-from .base_adaptation import BaseAdaptation, Outputs, Tensors
+from .base_adaptation import BaseAdaptation, CheckpointedFileState, Outputs, Tensors
 from .output_space import LevelDiscriminators
 from .patch_cluster_head import PatchClusterHead
 
@@ -80,7 +82,7 @@ def patch_cluster_loss(mode_logits: torch.Tensor, targets: torch.Tensor,
 
 
 @MODELS.register_module()
-class PatchAlignment(BaseAdaptation):
+class PatchAlignment(CheckpointedFileState, BaseAdaptation):
     """Patch-level adversarial alignment in a clustered space of patch modes.
 
     Tsai, Sohn, Schulter, Chandraker, "Domain Adaptation for Structured Output via
@@ -107,7 +109,10 @@ class PatchAlignment(BaseAdaptation):
         num_classes (int): Number of classes (filled in by the UDA segmentor).
         patch_size (int | tuple[int, int]): Patch size (ph, pw) in input pixels; must match the
             modes file.
-        modes_file (str, optional): Modes file from ``tools/build_patch_modes.py``.
+        modes_file (str, optional): Modes file from ``tools/build_patch_modes.py``. The modes
+            are a persistent buffer: a checkpoint holds them, so a trained model builds and
+            tests without the file; training needs the file or a loaded checkpoint with them
+            (:class:`CheckpointedFileState`).
         modes (Tensor, optional): Mode centres (K, grid_h * grid_w * num_classes) given
             directly instead of ``modes_file`` (tests, programmatic use).
         grid (int | tuple[int, int]): Cells per patch of the descriptor (2x2 in the paper).
@@ -150,16 +155,18 @@ class PatchAlignment(BaseAdaptation):
         self.grid = to_pair(grid, 'grid')
         self.num_modes = num_modes
         self.modes_file = modes_file
-        if modes_file is not None:
-            modes = load_patch_modes(modes_file, num_classes, self.patch_size, self.grid,
-                                     num_modes)
-        modes = torch.as_tensor(modes, dtype=torch.float32)
         expected = (num_modes, self.grid[0] * self.grid[1] * num_classes)
+        if modes_file is not None:
+            if osp.isfile(modes_file):
+                modes = self._read_modes()
+            else:  # a placeholder until a checkpoint or the file provides them
+                modes = torch.zeros(expected)
+        modes = torch.as_tensor(modes, dtype=torch.float32)
         if tuple(modes.shape) != expected:
             raise ValueError(f'modes must be (num_modes, grid_h * grid_w * num_classes) = '
                              f'{expected}, got {tuple(modes.shape)}')
-        # rebuilt from the modes file at construction: not part of checkpoints
-        self.register_buffer('modes', modes, persistent=False)
+        self.register_buffer('modes', modes)  # persistent: part of every checkpoint
+        self.file_state_ready = modes_file is None or osp.isfile(modes_file)
         self.loss_weight_cluster = loss_weight_cluster
         self.loss_weight_adv = loss_weight_adv
         self.gan_type = gan_type
@@ -172,13 +179,25 @@ class PatchAlignment(BaseAdaptation):
         self.head = PatchClusterHead(num_classes, num_modes, hidden_channels, self.grid,
                                      head_pooling)
 
+    file_state_keys = ('modes', )
+
+    def _read_modes(self, classes: Optional[Sequence[str]] = None,
+                    classes_from: Optional[str] = None) -> torch.Tensor:
+        return load_patch_modes(self.modes_file, self.num_classes, self.patch_size, self.grid,
+                                self.num_modes, classes=classes, classes_from=classes_from)
+
+    def load_file_state(self) -> None:
+        """Read the modes file into the ``modes`` buffer (its missing-file error names the
+        command that builds it)."""
+        self.modes.copy_(self._read_modes())
+
     def check_dataset_classes(self, classes: Sequence[str], dataset: str) -> None:
         """Raise unless the modes file was built for ``classes``, in this order (the counts
         alone cannot tell two class sets apart). ``DataChecksHook`` calls it before the first
-        iteration with the labelled training dataset's classes, described by ``dataset``."""
-        if self.modes_file is not None:
-            load_patch_modes(self.modes_file, self.num_classes, self.patch_size, self.grid,
-                             self.num_modes, classes=classes, classes_from=dataset)
+        iteration with the labelled training dataset's classes, described by ``dataset``.
+        Without the file there is nothing to check here (see :meth:`check_file_state`)."""
+        if self.modes_file is not None and osp.isfile(self.modes_file):
+            self._read_modes(classes, dataset)
 
     @property
     def uses_target(self) -> bool:
@@ -209,6 +228,7 @@ class PatchAlignment(BaseAdaptation):
         Returns:
             LongTensor: (N, gh, gw) mode indices.
         """
+        self.require_file_state()
         height, width = (int(s) for s in input_shape)
         labels = []
         for sample in data_samples:

@@ -328,6 +328,8 @@ class ConstrainedMILLoss(nn.Module):
         loss_name (str): Name of the loss item; must start with ``loss_``.
         present_threshold, suppress_absent, large_class_threshold, large_class_grad_scale,
         slack_weight, num_iters, step_size, max_step, tol: See :func:`constrained_mil`.
+        persistent_stats (bool): Whether α, δ, γ are saved in the state dict (as
+            :class:`~mmseg_uda.models.adaptation.CategoryAdaptation` keeps them).
     """
 
     def __init__(self, alpha: Sequence[float], delta: Sequence[float],
@@ -336,7 +338,7 @@ class ConstrainedMILLoss(nn.Module):
                  suppress_absent: bool = True, large_class_threshold: float = 0.1,
                  large_class_grad_scale: float = 0.1, slack_weight: float = 2.0,
                  num_iters: int = 100, step_size: float = 0.5, max_step: float = 1.0,
-                 tol: float = 1e-4) -> None:
+                 tol: float = 1e-4, persistent_stats: bool = False) -> None:
         super().__init__()
         if not loss_name.startswith('loss_'):
             raise ValueError(f'loss_name must start with "loss_", got {loss_name!r}')
@@ -352,7 +354,7 @@ class ConstrainedMILLoss(nn.Module):
                 raise ValueError(f'{name}[{idx}] must be in [0, 1], got {tensor[idx].item()}')
             stats[name] = tensor
         for name, tensor in stats.items():
-            self.register_buffer(name, tensor, persistent=False)
+            self.register_buffer(name, tensor, persistent=persistent_stats)
         self.loss_weight = loss_weight
         self._loss_name = loss_name
         self.solver_cfg = dict(
