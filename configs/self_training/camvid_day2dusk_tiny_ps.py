@@ -9,16 +9,10 @@
 # reads the head's 30x23 output and the labels resized to it by nearest neighbour, not the
 # input-size maps; self-training starts at iteration 300, 100 iterations after the adversarial
 # losses (theirs: 5000 of 20000).
-_base_ = [
-    '../_base_/models/resnet18_tiny_deeplabv2.py',
-    '../_base_/datasets/camvid_day_to_dusk.py',
-    '../_base_/schedules/demo_cpu.py',
-    '../_base_/default_runtime.py',
-]
+_base_ = ['../output_space/camvid_day2dusk_tiny.py']
 model = dict(
-    warmup_iters=200,
-    segmentor=dict(decode_head=dict(num_classes=11), auxiliary_head=dict(num_classes=11)),
     adaptations=dict(
+        _delete_=True,
         ps=dict(
             type='AdversarialSelfTraining',  # Hung et al.'s values are its defaults
             self_training_start=300,
