@@ -1,7 +1,7 @@
 """CamVid day -> dusk table: every method, several seeds, as trained and with AdaBN.
 
     python benchmarks/camvid_table.py [--model tiny|lite0] [--methods NAME ...] [--seeds 0 1 2]
-        [--iters N] [--warmup W] [--workers N] [--work-dir DIR]
+        [--iters N] [--warmup W] [--bn config|train] [--workers N] [--work-dir DIR]
 
 Two models: ``tiny``, the from-scratch quarter-width ResNet-18 DeepLabV2 (each method trains
 its own config from scratch), and ``lite0``, the ImageNet EfficientNet-Lite0 DeepLabV2 with
@@ -11,6 +11,9 @@ source-only row included, continues from that one checkpoint for the rest of the
 (``--iters`` in all, default the configs' ``max_iters``), with the learning rates the full
 schedule has there (:func:`mmseg_uda.utils.continuation_options`) and fresh discriminators, so
 every row of a seed starts from the same weights and the per-seed differences are paired.
+``--bn train`` runs the lite0 table with the backbone's BatchNorm in train mode (statistics
+updated, affine parameters trained) in the warm-up and every method, the regime of the
+from-scratch model, to see whether it changes the ranking.
 
 For each (seed, method) the final checkpoint is evaluated on the 62 dusk test frames twice with
 ``IoUMetric``: as trained, and after :class:`~mmseg_uda.engine.AdaBNHook` re-estimated the
@@ -87,14 +90,33 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--warmup', type=int, default=None,
                         help='iterations of the shared source-only warm-up (lite0 default: the '
                         "schedule's uda_warmup_iters; tiny: 0, each method from scratch)")
+    parser.add_argument('--bn', choices=['config', 'train'], default='config',
+                        help="'config': BatchNorm as the configs have it (lite0: frozen, as in "
+                        "the papers; tiny: trained); 'train': lite0's backbone BatchNorm in "
+                        'train mode with trainable affine parameters, in every run')
     parser.add_argument('--workers', type=int, default=1, help='runs trained at a time')
     parser.add_argument('--work-dir', default=None,
-                        help='default: work_dirs/camvid_table (tiny), work_dirs/camvid_table_lite0')
+                        help='default: work_dirs/camvid_table (tiny), work_dirs/camvid_table_lite0'
+                        ' (+ _trainbn with --bn train)')
     args = parser.parse_args(argv)
+    if args.bn == 'train' and args.model == 'tiny':
+        parser.error('--bn train is for --model lite0 (the tiny model trains its BatchNorm)')
     if args.work_dir is None:
         args.work_dir = ('work_dirs/camvid_table' if args.model == 'tiny'
                          else f'work_dirs/camvid_table_{args.model}')
+        if args.bn == 'train':
+            args.work_dir += '_trainbn'
     return args
+
+
+#: --cfg-options that put lite0's backbone BatchNorm in train mode (statistics updated by every
+#: batch the backbone sees, source and target; affine parameters trained).
+TRAIN_BN_OPTIONS = ['model.segmentor.backbone.norm_eval=False',
+                    'model.segmentor.backbone.norm_cfg.requires_grad=True']
+
+
+def bn_options(args: argparse.Namespace) -> List[str]:
+    return TRAIN_BN_OPTIONS if args.bn == 'train' else []
 
 
 def slug(name: str) -> str:
@@ -225,7 +247,7 @@ class Sweep:
             options = [seed_opt, f'train_cfg.max_iters={self.warmup}',
                        f'train_cfg.val_interval={max(1, self.warmup // 4)}',
                        f'default_hooks.checkpoint.interval={self.warmup}',
-                       f'param_scheduler.0.end={self.total}']
+                       f'param_scheduler.0.end={self.total}', *bn_options(self.args)]
             train(MODELS[self.args.model][SOURCE_ONLY][0], run_dir, options, log, self.env)
             open(osp.join(run_dir, 'done'), 'w').close()
             return
@@ -236,11 +258,12 @@ class Sweep:
                        *continuation_options(load_config(config), self.warmup, self.total)]
         else:
             options = [seed_opt, *schedule_length_options(self.total)]
+        options += bn_options(self.args)
         t0 = time.time()
         ckpt = train(config, run_dir, options, log, self.env)
         train_min = (time.time() - t0) / 60
         result = dict(
-            method=method, seed=seed, config=config, model=self.args.model,
+            method=method, seed=seed, config=config, model=self.args.model, bn=self.args.bn,
             iters=self.total, warmup=self.warmup, train_min=round(train_min, 2),
             miou=evaluate_in_subprocess(config, ckpt, osp.join(run_dir, 'eval'), False,
                                         self.env),
@@ -274,7 +297,8 @@ class Sweep:
         protocol = (f'shared source-only warm-up of {self.warmup} iterations per seed, then '
                     f'{self.total - self.warmup} iterations of each method from it'
                     if self.warmup else f'{self.total} iterations, each method from scratch')
-        text = (f'# CamVid day -> dusk, target (dusk) test mIoU, model {self.args.model}\n\n'
+        bn = ', backbone BatchNorm in train mode' if self.args.bn == 'train' else ''
+        text = (f'# CamVid day -> dusk, target (dusk) test mIoU, model {self.args.model}{bn}\n\n'
                 f'{protocol}; mean ± sample std over seeds; Δ: per-seed difference to the '
                 'source-only row of the same seed (as trained − as trained; with AdaBN − with '
                 'AdaBN), mean ± std\n\n' + table(results))

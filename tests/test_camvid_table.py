@@ -117,3 +117,47 @@ def test_sweep_skips_the_runs_of_a_failed_warmup(tmp_path, monkeypatch):
     sweep, log = fake_sweep(tmp_path, monkeypatch, 2, fail=(('warmup', 0),))
     assert sorted(log) == [('output space', 1), ('source only', 1), ('warmup', 1)]
     assert len(sweep.failed) == 1 and "('warmup', 0)" in sweep.failed[0]
+
+
+def test_train_bn_reaches_every_run_and_the_backbone(tmp_path, monkeypatch):
+    """--bn train passes its options to the warm-up and to each method's run, and those options
+    leave every backbone BatchNorm of the built lite0 model training with trainable affine
+    parameters (the configs' default: all frozen)."""
+    with pytest.raises(SystemExit):
+        camvid_table.parse_args(['--model', 'tiny', '--bn', 'train'])
+    args = camvid_table.parse_args(['--model', 'lite0', '--bn', 'train', '--methods',
+                                    'output space', '--seeds', '0'])
+    assert args.work_dir == 'work_dirs/camvid_table_lite0_trainbn'
+    args.work_dir = str(tmp_path)
+    sweep = camvid_table.Sweep(args)
+    calls = []
+
+    def train(config, run_dir, options, log, env):
+        calls.append(options)
+        camvid_table.os.makedirs(run_dir, exist_ok=True)
+        return 'ckpt.pth'
+
+    monkeypatch.setattr(camvid_table, 'train', train)
+    monkeypatch.setattr(camvid_table, 'evaluate_in_subprocess', lambda *a: 1.0)
+    sweep.run_job(('warmup', 0))
+    sweep.run_job(('output space', 0))
+    assert len(calls) == 2
+    for options in calls:
+        assert set(camvid_table.TRAIN_BN_OPTIONS) <= set(options)
+
+    from mmseg.registry import MODELS
+    from mmseg.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    import mmseg_uda  # noqa: F401
+    for bn_train in (False, True):
+        cfg = Config.fromfile(f'{REPO}/configs/output_space/camvid_day2dusk_lite0.py')
+        if bn_train:
+            cfg.merge_from_dict({k: v == 'True' for k, v in
+                                 options_dict(camvid_table.TRAIN_BN_OPTIONS).items()})
+        cfg.model.segmentor.backbone.init_cfg = None
+        model = MODELS.build(cfg.model).train()
+        bns = [m for m in model.segmentor.backbone.modules()
+               if isinstance(m, torch.nn.BatchNorm2d)]
+        assert len(bns) > 40
+        assert {m.training for m in bns} == {bn_train}
+        assert {p.requires_grad for m in bns for p in m.parameters()} == {bn_train}
