@@ -62,6 +62,7 @@ def build_configs(tmp_path):
         ('DATASETS', 'CityscapesAsRobotCarDataset'): dict(
             type='CityscapesAsRobotCarDataset', data_root=str(tmp_path / 'source'),
             data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train')),
+        ('METRICS', 'ClassIoUMetric'): dict(type='ClassIoUMetric'),
         ('METRICS', 'ClassSubsetIoUMetric'): dict(type='ClassSubsetIoUMetric',
                                                   subsets=dict(mIoU13=['road', 'car'])),
         ('HOOKS', 'DistParamsCheckHook'): dict(type='DistParamsCheckHook', interval=10),
