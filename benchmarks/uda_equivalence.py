@@ -27,6 +27,7 @@ import tempfile
 from typing import Dict, List, Sequence
 
 import torch
+from mmengine.config import Config, DictAction
 from mmengine.logging import MessageHub, MMLogger
 from mmengine.runner import set_random_seed
 
@@ -40,7 +41,9 @@ from mmseg_uda.models.segmentors.uda_segmentor import NONFINITE_TOTAL_KEY  # noq
 from mmseg_uda.testing import (build_optim_wrappers, make_batch, narrow_vgg_fc,  # noqa: E402
                                prepare_config)
 
-#: The configs fingerprinted by default: the demo configs and the tiny CamVid ones.
+#: The configs fingerprinted by default: the demo configs and the tiny CamVid ones, then
+#: variants of them (``CONFIG key=value ...``, the values merged as ``--cfg-options``) for the
+#: least-squares GAN loss, multi-level output space and the Ls + Ld ablation.
 CONFIGS = (
     'configs/demo/source_only_synthetic.py',
     'configs/demo/output_space_synthetic.py',
@@ -50,6 +53,13 @@ CONFIGS = (
     'configs/patch_align/camvid_day2dusk_tiny_ou.py',
     'configs/fcn_wild/camvid_day2dusk_ga_ca.py',
     'configs/self_training/camvid_day2dusk_tiny_ps.py',
+    'configs/output_space/camvid_day2dusk_tiny.py model.adaptations.output.gan_type=ls '
+    "model.adaptations.output.levels=('logits','aux_logits') "
+    'model.adaptations.output.loss_weights=(0.001,0.0002)',
+    'configs/patch_align/camvid_day2dusk_tiny_ou.py model.adaptations.patch.gan_type=ls',
+    'configs/patch_align/camvid_day2dusk_tiny_ld_only.py',
+    'configs/fcn_wild/camvid_day2dusk_ga.py model.adaptations.ga.gan_type=ls',
+    'configs/self_training/camvid_day2dusk_tiny_ps.py model.adaptations.ps.gan_type=ls',
 )
 REFERENCE = osp.join(REPO, 'benchmarks', 'uda_equivalence.json')
 SIZE = (64, 64)
@@ -83,7 +93,8 @@ def fingerprint(path: str, seed: int = 0) -> dict:
     """Logged values of three fixed-seed training iterations of ``path`` and state digests.
 
     Args:
-        path: Config path, relative to the repository.
+        path: Config path, relative to the repository, optionally followed by
+            ``key=value`` options (merged as ``tools/train.py --cfg-options`` merges them).
         seed: Seed of the weights, the generated modes and the batches.
 
     Returns:
@@ -96,7 +107,13 @@ def fingerprint(path: str, seed: int = 0) -> dict:
     skipped_before = hub.get_info(NONFINITE_TOTAL_KEY, 0)
     with tempfile.TemporaryDirectory() as folder:
         set_random_seed(seed, deterministic=True)
-        cfg = prepare_config(osp.join(REPO, path), folder)
+        config, *options = path.split()
+        cfg = Config.fromfile(osp.join(REPO, config))
+        if options:  # parsed as tools/train.py parses --cfg-options
+            parsed = argparse.Namespace()
+            DictAction(option_strings=[], dest='options')(None, parsed, options)
+            cfg.merge_from_dict(parsed.options)
+        cfg = prepare_config(cfg, folder)
         narrow_vgg_fc(cfg, 64)
         model = MODELS.build(cfg.model)
         model.init_weights()
