@@ -62,6 +62,25 @@ def test_conv_discriminator_shape():
     assert disc(torch.randn(2, 19, 64, 128)).shape == (2, 1, 2, 4)
 
 
+def test_discriminator_dict_applies_each_discriminator_to_its_key():
+    from mmseg_uda.models.discriminators import DiscriminatorDict
+    conv = MODELS.build(dict(type='ConvDiscriminator', in_channels=3, channels=(4, )))
+    fc = MODELS.build(dict(type='FCDiscriminator', in_channels=5, channels=(4, )))
+    inner = DiscriminatorDict(dict(logits=conv, modes=fc))
+    outer = DiscriminatorDict(dict(ad=inner))
+    reps = dict(logits=torch.randn(1, 3, 8, 8), modes=torch.randn(1, 5, 2, 2),
+                other=torch.randn(1))
+    out = outer(dict(ad=reps, unused={}))
+    assert sorted(out) == ['ad'] and sorted(out['ad']) == ['logits', 'modes']
+    assert torch.equal(out['ad']['logits'], conv(reps['logits']))
+    assert torch.equal(out['ad']['modes'], fc(reps['modes']))
+    # the keys of a plain nn.ModuleDict: checkpoints of earlier versions load unchanged
+    plain = torch.nn.ModuleDict(dict(ad=torch.nn.ModuleDict(dict(logits=conv, modes=fc))))
+    assert list(outer.state_dict()) == list(plain.state_dict())
+    with pytest.raises(KeyError, match=r"no input for \['modes'\]; inputs have \['logits'\]"):
+        inner(dict(logits=reps['logits']))
+
+
 def test_adversarial_losses():
     pred = torch.tensor([[0.3, -1.2]])
     assert torch.isclose(adversarial_loss(pred, True),

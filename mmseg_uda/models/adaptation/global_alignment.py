@@ -5,10 +5,9 @@ import torch
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
-from ..discriminators import feature_discriminator  # noqa: F401  (registers the default)
+from ..discriminators import DiscriminatorDict
 from ..losses.adversarial_loss import GAN_TYPES, adversarial_loss, domain_confusion_loss
 from .base_adaptation import BaseAdaptation, Outputs, Tensors
-from .output_space import LevelDiscriminators
 
 #: Key of the aligned representation in this adaptation's representation dict.
 REP_KEY = 'features'
@@ -61,9 +60,9 @@ class GlobalFeatureAlignment(BaseAdaptation):
         self.gan_type = gan_type
         self.discriminator_cfg = dict(discriminator)
 
-    def build_discriminator(self) -> LevelDiscriminators:
+    def build_discriminator(self) -> DiscriminatorDict:
         """The domain classifier, reading ``in_channels`` feature channels."""
-        return LevelDiscriminators(
+        return DiscriminatorDict(
             {REP_KEY: MODELS.build(dict(self.discriminator_cfg, in_channels=self.in_channels))})
 
     def forward(self, outputs: Outputs, data_samples: SampleList,

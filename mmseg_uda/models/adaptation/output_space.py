@@ -2,24 +2,15 @@
 from typing import Dict, Sequence, Tuple
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.model import ModuleDict
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
+from ..discriminators import DiscriminatorDict
 from ..losses import adversarial_loss
 from .base_adaptation import BaseAdaptation, Outputs, Tensors
 
 DISC_INPUT_SIZES = ('input', 'logits')
-
-
-class LevelDiscriminators(ModuleDict):
-    """One discriminator per output level, applied to the representation of that level."""
-
-    def forward(self, reps: Tensors) -> Tensors:
-        """Domain logits of each level's representation."""
-        return {level: self[level](reps[level]) for level in self}
 
 
 @MODELS.register_module()
@@ -73,9 +64,9 @@ class OutputSpaceAdaptation(BaseAdaptation):
         self.align_corners = align_corners
         self.required_outputs = levels
 
-    def build_discriminator(self) -> LevelDiscriminators:
+    def build_discriminator(self) -> DiscriminatorDict:
         """One discriminator per level, reading ``num_classes`` channels."""
-        return LevelDiscriminators({
+        return DiscriminatorDict({
             level: MODELS.build(dict(self.discriminator_cfg, in_channels=self.num_classes))
             for level in self.levels
         })

@@ -10,10 +10,10 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from ...label_stats import (assign_modes, load_patch_modes, patch_grid_size, patch_histograms,
                             to_pair)
+from ..discriminators import DiscriminatorDict
 from ..losses import adversarial_loss
 from ..losses.adversarial_loss import GAN_TYPES
 from .base_adaptation import BaseAdaptation, CheckpointedFileState, Outputs, Tensors
-from .output_space import LevelDiscriminators
 from .patch_cluster_head import PatchClusterHead
 
 #: Key of the patch representation F in the representations / discriminator dicts.
@@ -204,11 +204,11 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
         """Only Ladv reads target images: the Ls + Ld ablation (λadv = 0) has no target pass."""
         return self.loss_weight_adv != 0
 
-    def build_discriminator(self) -> Optional[LevelDiscriminators]:
+    def build_discriminator(self) -> Optional[DiscriminatorDict]:
         """The discriminator on the K-dim patch representations (none when λadv = 0)."""
         if self.loss_weight_adv == 0:  # the Ls + Ld ablation: nothing to train it for
             return None
-        return LevelDiscriminators({
+        return DiscriminatorDict({
             REPRESENTATION: MODELS.build(dict(self.discriminator_cfg, in_channels=self.num_modes))
         })
 

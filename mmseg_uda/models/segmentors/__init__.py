@@ -1,3 +1,3 @@
-from .uda_segmentor import DiscriminatorBank, UDAGenerator, UDASegmentor, unwrap
+from .uda_segmentor import UDAGenerator, UDASegmentor, unwrap
 
-__all__ = ['DiscriminatorBank', 'UDAGenerator', 'UDASegmentor', 'unwrap']
+__all__ = ['UDAGenerator', 'UDASegmentor', 'unwrap']

@@ -13,6 +13,7 @@ from mmseg.models.segmentors import CascadeEncoderDecoder, EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList, add_prefix
 from ..adaptation.base_adaptation import SEGMENTOR_OUTPUTS, BaseAdaptation
+from ..discriminators import DiscriminatorDict
 from .step_guard import FiniteStepGuard
 
 Tensors = Dict[str, torch.Tensor]
@@ -135,14 +136,6 @@ class UDAGenerator(BaseModule):
         return losses, reps
 
 
-class DiscriminatorBank(ModuleDict):
-    """The adaptations' discriminators by adaptation name, called together."""
-
-    def forward(self, reps: Dict[str, Tensors]) -> Dict[str, Tensors]:
-        """Domain logits of every adaptation's representations."""
-        return {name: self[name](reps[name]) for name in self}
-
-
 @MODELS.register_module()
 class UDASegmentor(BaseModel):
     """Unsupervised domain adaptation around any MMSeg encoder-decoder segmentor.
@@ -214,7 +207,7 @@ class UDASegmentor(BaseModel):
             name: ad.build_discriminator()
             for name, ad in adaptation_modules.items()
         }
-        self.discriminators = DiscriminatorBank(
+        self.discriminators = DiscriminatorDict(
             {k: v
              for k, v in discriminators.items() if v is not None})
 
