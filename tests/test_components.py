@@ -81,6 +81,33 @@ def test_discriminator_dict_applies_each_discriminator_to_its_key():
         inner(dict(logits=reps['logits']))
 
 
+@pytest.mark.parametrize('cfg', [
+    dict(type='OutputSpaceAdaptation'),
+    dict(type='PatchAlignment', patch_size=4, modes=torch.zeros(2, 16), num_modes=2),
+    dict(type='GlobalFeatureAlignment', in_channels=8),
+    dict(type='AdversarialSelfTraining'),
+])
+def test_every_adversarial_adaptation_rejects_an_unknown_gan_type_at_build(cfg):
+    with pytest.raises(ValueError, match=rf"{cfg['type']} gan_type must be one of \('bce', "
+                       r"'ls'\), got 'hinge'"):
+        MODELS.build(dict(cfg, num_classes=4, gan_type='hinge'))
+
+
+def test_default_discriminator_losses_halve_l_d_per_key():
+    from mmseg_uda.models.adaptation import BaseAdaptation
+
+    class TwoKeys(BaseAdaptation):
+        loss_names_by_key = True
+
+    preds = dict(a=torch.tensor([0.5, -1.0]), b=torch.tensor([2.0]))
+    losses = TwoKeys(gan_type='ls').discriminator_losses(preds, is_source=False)
+    assert sorted(losses) == ['loss_d_a', 'loss_d_b']
+    assert torch.isclose(losses['loss_d_a'], 0.5 * adversarial_loss(preds['a'], False, 'ls'))
+    one = BaseAdaptation(gan_type='bce').discriminator_losses(dict(a=preds['a']), True)
+    assert list(one) == ['loss_d']
+    assert torch.isclose(one['loss_d'], 0.5 * adversarial_loss(preds['a'], True))
+
+
 def test_adversarial_losses():
     pred = torch.tensor([[0.3, -1.2]])
     assert torch.isclose(adversarial_loss(pred, True),

@@ -6,6 +6,7 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmseg.utils import SampleList
+from ..losses.adversarial_loss import GAN_TYPES, adversarial_loss
 
 #: Names of the segmentor outputs an adaptation can read (see ``UDAGenerator``):
 #: ``logits`` the decode head's output, ``aux_logits`` the auxiliary heads' outputs (a list),
@@ -32,6 +33,9 @@ class BaseAdaptation(BaseModule):
     3. after warm-up, :meth:`discriminator_losses` on detached source and target representations.
 
     Args:
+        gan_type (str, optional): ``'bce'`` or ``'ls'``, the loss of the discriminator (and of
+            the generator side, see :func:`~mmseg_uda.models.losses.adversarial_loss`), checked
+            here for every adaptation; None for an adaptation without a discriminator.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -40,6 +44,17 @@ class BaseAdaptation(BaseModule):
     #: Whether the generator step also asks for adversarial losses of the *source*
     #: representations (e.g. domain confusion on both domains, Hoffman et al. 2016).
     adversarial_on_source: bool = False
+    #: Whether the names of the default discriminator losses end in the representation key
+    #: (``loss_d_logits``, ``loss_d_aux_logits``: one discriminator per output level) or not
+    #: (``loss_d``: one representation).
+    loss_names_by_key: bool = False
+
+    def __init__(self, gan_type: Optional[str] = None, init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if gan_type is not None and gan_type not in GAN_TYPES:
+            raise ValueError(f'{type(self).__name__} gan_type must be one of {GAN_TYPES}, got '
+                             f'{gan_type!r}')
+        self.gan_type = gan_type
 
     @property
     def uses_target(self) -> bool:
@@ -76,10 +91,19 @@ class BaseAdaptation(BaseModule):
         the source too when ``adversarial_on_source`` is set."""
         return {}
 
+    def loss_name(self, name: str, key: str) -> str:
+        """``name`` of the loss of representation ``key``, see ``loss_names_by_key``."""
+        return f'{name}_{key}' if self.loss_names_by_key else name
+
     def discriminator_losses(self, preds: Tensors, is_source: bool) -> Tensors:
         """Discriminator losses of its logits ``preds`` on one domain's detached
-        representations."""
-        return {}
+        representations: by default ½ L_D (:func:`adversarial_loss` with ``gan_type``) of each
+        key, so a source and a target call sum to the usual L_D (AdaptSegNet, Tsai et al.
+        2019 Eq. 4, Hoffman et al. 2016 Sec. 3.1)."""
+        return {
+            self.loss_name('loss_d', key): 0.5 * adversarial_loss(pred, is_source, self.gan_type)
+            for key, pred in preds.items()
+        }
 
 
 class CheckpointedFileState:

@@ -6,7 +6,7 @@ import torch
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from ..discriminators import DiscriminatorDict
-from ..losses.adversarial_loss import GAN_TYPES, adversarial_loss, domain_confusion_loss
+from ..losses.adversarial_loss import domain_confusion_loss
 from .base_adaptation import BaseAdaptation, Outputs, Tensors
 
 #: Key of the aligned representation in this adaptation's representation dict.
@@ -46,9 +46,7 @@ class GlobalFeatureAlignment(BaseAdaptation):
                  loss_weight: float = 1.0, gan_type: str = 'bce',
                  discriminator: ConfigType = dict(type='FeatureDiscriminator'),
                  init_cfg=None) -> None:
-        super().__init__(init_cfg=init_cfg)
-        if gan_type not in GAN_TYPES:
-            raise ValueError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
+        super().__init__(gan_type=gan_type, init_cfg=init_cfg)
         if in_channels < 1:
             raise ValueError(f'in_channels must be positive, got {in_channels}')
         if loss_weight < 0:
@@ -57,7 +55,6 @@ class GlobalFeatureAlignment(BaseAdaptation):
         self.in_channels = in_channels
         self.in_index = in_index
         self.loss_weight = loss_weight
-        self.gan_type = gan_type
         self.discriminator_cfg = dict(discriminator)
 
     def build_discriminator(self) -> DiscriminatorDict:
@@ -91,7 +88,3 @@ class GlobalFeatureAlignment(BaseAdaptation):
         """
         name = 'loss_confusion_src' if is_source else 'loss_confusion_tgt'
         return {name: self.loss_weight * domain_confusion_loss(preds[REP_KEY], self.gan_type)}
-
-    def discriminator_losses(self, preds: Tensors, is_source: bool) -> Tensors:
-        """½ L_D per domain, so a source and a target call sum to L_D."""
-        return {'loss_d': 0.5 * adversarial_loss(preds[REP_KEY], is_source, self.gan_type)}

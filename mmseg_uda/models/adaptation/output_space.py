@@ -38,12 +38,14 @@ class OutputSpaceAdaptation(BaseAdaptation):
         init_cfg (dict, optional): Initialisation config.
     """
 
+    loss_names_by_key = True
+
     def __init__(self, num_classes: int, levels: Sequence[str] = ('logits', ),
                  loss_weights: Sequence[float] = (0.001, ), gan_type: str = 'bce',
                  disc_input_size: str = 'input',
                  discriminator: ConfigType = dict(type='ConvDiscriminator'),
                  align_corners: bool = False, init_cfg=None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(gan_type=gan_type, init_cfg=init_cfg)
         levels = tuple(levels)
         if not levels or any(lv not in ('logits', 'aux_logits') for lv in levels):
             raise ValueError(f"levels must be a non-empty subset of ('logits', 'aux_logits'), "
@@ -54,11 +56,9 @@ class OutputSpaceAdaptation(BaseAdaptation):
         if disc_input_size not in DISC_INPUT_SIZES:
             raise ValueError(f'disc_input_size must be one of {DISC_INPUT_SIZES}, '
                              f'got {disc_input_size!r}')
-        adversarial_loss(torch.zeros(1), True, gan_type)  # validates gan_type now
         self.num_classes = num_classes
         self.levels = levels
         self.loss_weights = dict(zip(levels, loss_weights))
-        self.gan_type = gan_type
         self.disc_input_size = disc_input_size
         self.discriminator_cfg = dict(discriminator)
         self.align_corners = align_corners
@@ -89,14 +89,7 @@ class OutputSpaceAdaptation(BaseAdaptation):
     def adversarial_losses(self, preds: Tensors, is_source: bool = False) -> Tensors:
         """λadv · L_adv(D(P_t), source) per level."""
         return {
-            f'loss_adv_{level}':
+            self.loss_name('loss_adv', level):
             self.loss_weights[level] * adversarial_loss(preds[level], True, self.gan_type)
-            for level in self.levels
-        }
-
-    def discriminator_losses(self, preds: Tensors, is_source: bool) -> Tensors:
-        """½ L_D per level and domain, so a source and a target call sum to the usual L_D."""
-        return {
-            f'loss_d_{level}': 0.5 * adversarial_loss(preds[level], is_source, self.gan_type)
             for level in self.levels
         }

@@ -12,7 +12,6 @@ from ...label_stats import (assign_modes, load_patch_modes, patch_grid_size, pat
                             to_pair)
 from ..discriminators import DiscriminatorDict
 from ..losses import adversarial_loss
-from ..losses.adversarial_loss import GAN_TYPES
 from .base_adaptation import BaseAdaptation, CheckpointedFileState, Outputs, Tensors
 from .patch_cluster_head import PatchClusterHead
 
@@ -143,13 +142,11 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
                  ignore_index: int = 255,
                  discriminator: ConfigType = dict(type='FCDiscriminator'),
                  init_cfg=None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(gan_type=gan_type, init_cfg=init_cfg)
         if (modes_file is None) == (modes is None):
             raise ValueError('PatchAlignment needs exactly one of modes_file and modes, got '
                              f'modes_file={modes_file!r} and modes '
                              f"{'None' if modes is None else tuple(modes.shape)}")
-        if gan_type not in GAN_TYPES:
-            raise ValueError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
         self.num_classes = num_classes
         self.patch_size = to_pair(patch_size, 'patch_size')
         self.grid = to_pair(grid, 'grid')
@@ -169,7 +166,6 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
         self.file_state_ready = modes_file is None or osp.isfile(modes_file)
         self.loss_weight_cluster = loss_weight_cluster
         self.loss_weight_adv = loss_weight_adv
-        self.gan_type = gan_type
         self.ignore_index = ignore_index
         self.discriminator_cfg = dict(discriminator)
         if not 0.0 <= min_labelled_fraction <= 1.0:
@@ -265,7 +261,3 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
             'loss_adv':
             self.loss_weight_adv * adversarial_loss(preds[REPRESENTATION], True, self.gan_type)
         }
-
-    def discriminator_losses(self, preds: Tensors, is_source: bool) -> Tensors:
-        """½ L_D per domain, so a source and a target call sum to the usual L_D."""
-        return {'loss_d': 0.5 * adversarial_loss(preds[REPRESENTATION], is_source, self.gan_type)}

@@ -10,7 +10,6 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from ..losses import adversarial_loss
-from ..losses.adversarial_loss import GAN_TYPES
 from .base_adaptation import BaseAdaptation, Outputs, Tensors
 from .output_space import DISC_INPUT_SIZES
 
@@ -224,9 +223,7 @@ class AdversarialSelfTraining(BaseAdaptation):
                  gan_type: str = 'bce', disc_input_size: str = 'input',
                  discriminator: ConfigType = dict(type='ConvDiscriminator'),
                  align_corners: bool = True, ignore_index: int = 255, init_cfg=None) -> None:
-        super().__init__(init_cfg=init_cfg)
-        if gan_type not in GAN_TYPES:
-            raise ValueError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
+        super().__init__(gan_type=gan_type, init_cfg=init_cfg)
         if disc_input_size not in DISC_INPUT_SIZES:
             raise ValueError(f'disc_input_size must be one of {DISC_INPUT_SIZES}, '
                              f'got {disc_input_size!r}')
@@ -247,7 +244,6 @@ class AdversarialSelfTraining(BaseAdaptation):
         self.loss_weight_self_training = loss_weight_self_training
         self.confidence_threshold = confidence_threshold
         self.self_training_start = self_training_start
-        self.gan_type = gan_type
         self.disc_input_size = disc_input_size
         self.discriminator_cfg = dict(discriminator)
         self.align_corners = align_corners
