@@ -49,6 +49,11 @@ import mmseg_uda  # noqa: E402,F401  (registers the datasets, models and AdaBNHo
 from mmseg_uda.utils import continuation_options, schedule_length_options  # noqa: E402
 
 SOURCE_ONLY = 'source only'
+PATCH = ' + patch'
+PI = 'Pi (FDA)'
+PS_ADV = 'Ps (adversarial)'
+PS_CBST = 'Ps (CBST)'
+FUSION = 'Fusion (Ou + Pi + Ps)'
 MODES_TINY = (['tools/build_patch_modes.py', 'configs/patch_align/camvid_day2dusk_tiny.py',
                '--out'], 'work_dirs/patch_modes/camvid_day2dusk_k50.pth')
 MODES_LITE0 = (['tools/build_patch_modes.py', 'configs/patch_align/camvid_day2dusk_lite0.py',
@@ -74,16 +79,47 @@ MODELS: Dict[str, Dict[str, tuple]] = {
         'GA (FCNs in the Wild)': ('configs/fcn_wild/camvid_day2dusk_lite0_ga.py', None),
         'GA + CA (FCNs in the Wild)': ('configs/fcn_wild/camvid_day2dusk_lite0_ga_ca.py',
                                        CLASS_STATS),
+        PI: ('configs/pixel_level/camvid_day2dusk_lite0_fda.py', None),
+        PI + PATCH: ('configs/pixel_level/camvid_day2dusk_lite0_fda_patch.py', MODES_LITE0),
+        PS_ADV: ('configs/self_training/camvid_day2dusk_lite0_ps.py', None),
+        PS_ADV + PATCH: ('configs/self_training/camvid_day2dusk_lite0_ps_patch.py', MODES_LITE0),
+        PS_CBST: ('configs/self_training/camvid_day2dusk_lite0_cbst.py', None),
+        PS_CBST + PATCH: ('configs/self_training/camvid_day2dusk_lite0_cbst_patch.py',
+                          MODES_LITE0),
+        FUSION: ('configs/fusion/camvid_day2dusk_lite0_fusion.py', None),
+        FUSION + PATCH: ('configs/fusion/camvid_day2dusk_lite0_fusion_patch.py', MODES_LITE0),
+        'Pi (FDA) + Ou': ('configs/fusion/camvid_day2dusk_lite0_pi_ou.py', None),
     },
 }
-ALL_METHODS = list(MODELS['tiny'])
+ALL_METHODS = list(dict.fromkeys(m for methods in MODELS.values() for m in methods))
+#: The rows of Tsai et al. 2019's Tables 2-3 on CamVid: adaptation -> (method without patch
+#: alignment, the same with patch alignment).
+MATRIX = {
+    'none': (SOURCE_ONLY, 'patch alignment'),
+    'Ou (output space)': ('output space', 'output space + patch'),
+    PI: (PI, PI + PATCH),
+    PS_ADV: (PS_ADV, PS_ADV + PATCH),
+    PS_CBST: (PS_CBST, PS_CBST + PATCH),
+    FUSION: (FUSION, FUSION + PATCH),
+}
+#: --table -> the methods it runs by default
+TABLES = {
+    'main': list(MODELS['tiny']),
+    'matrix': [m for pair in MATRIX.values() for m in pair],
+}
+#: methods re-trained on each seed's pseudo labels, made from its source-only warm-up
+PSEUDO_LABEL_METHODS = (PS_CBST, PS_CBST + PATCH)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='CamVid day->dusk multi-seed table')
     parser.add_argument('--model', choices=list(MODELS), default='tiny')
-    parser.add_argument('--methods', nargs='+', default=ALL_METHODS, choices=ALL_METHODS,
-                        metavar='NAME', help=f'default: all of {ALL_METHODS}')
+    parser.add_argument('--table', choices=list(TABLES), default='main',
+                        help="'main': source only, output space, patch alignment and their "
+                        "combination, GA, GA + CA; 'matrix' (lite0): Tsai et al.'s Tables 2-3 "
+                        '(none, Ou, Pi, both Ps, Fusion, each without and with patch alignment)')
+    parser.add_argument('--methods', nargs='+', default=None, choices=ALL_METHODS,
+                        metavar='NAME', help=f"default: the table's; any of {ALL_METHODS}")
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--iters', type=int, default=None,
                         help="schedule length of every method (default: the configs' own)")
@@ -94,11 +130,22 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help="'config': BatchNorm as the configs have it (lite0: frozen, as in "
                         "the papers; tiny: trained); 'train': lite0's backbone BatchNorm in "
                         'train mode with trainable affine parameters, in every run')
+    parser.add_argument('--portion', type=float, default=0.2,
+                        help="CBST rows: the pseudo labels' class-balanced portion p")
     parser.add_argument('--workers', type=int, default=1, help='runs trained at a time')
+    parser.add_argument('--report', action='store_true',
+                        help='train nothing: rewrite the tables and the chart from the results '
+                        'in the work dir')
     parser.add_argument('--work-dir', default=None,
                         help='default: work_dirs/camvid_table (tiny), work_dirs/camvid_table_lite0'
                         ' (+ _trainbn with --bn train)')
     args = parser.parse_args(argv)
+    if args.methods is None:
+        args.methods = TABLES[args.table]
+    missing = [m for m in args.methods if m not in MODELS[args.model]]
+    if missing:
+        parser.error(f'--model {args.model} has no config for {missing}; its methods: '
+                     f'{list(MODELS[args.model])}')
     if args.bn == 'train' and args.model == 'tiny':
         parser.error('--bn train is for --model lite0 (the tiny model trains its BatchNorm)')
     if args.work_dir is None:
@@ -154,25 +201,41 @@ def train(config: str, run_dir: str, options: List[str], log: str, env: dict) ->
         return f.read().strip()
 
 
-def evaluate(config: str, checkpoint: str, work_dir: str, adabn: bool) -> float:
-    """Target test mIoU (%) of ``checkpoint``, optionally after AdaBN (in this process)."""
+def evaluate(config: str, checkpoint: str, work_dir: str, adabn: bool) -> Dict[str, float]:
+    """Target test metrics of ``checkpoint``, optionally after AdaBN (in this process):
+    ``mIoU`` and ``IoU.<class>`` (%, :class:`~mmseg_uda.evaluation.ClassIoUMetric`)."""
     from mmengine.runner import Runner
 
     cfg = load_config(config)
     cfg.work_dir = work_dir
     cfg.load_from = checkpoint
     cfg.default_hooks.visualization = dict(type='SegVisualizationHook', draw=False)
+    cfg.test_evaluator = dict(type='ClassIoUMetric', iou_metrics=['mIoU'])
     if adabn:
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(type='AdaBNHook')]
-    return float(Runner.from_cfg(cfg).test()['mIoU'])
+    return {k: float(v) for k, v in Runner.from_cfg(cfg).test().items()}
 
 
 def evaluate_in_subprocess(config: str, checkpoint: str, work_dir: str, adabn: bool,
-                           env: dict) -> float:
+                           env: dict) -> Dict[str, float]:
     cmd = [sys.executable, osp.abspath(__file__), '--evaluate', config, checkpoint, work_dir,
            *(['--adabn'] if adabn else [])]
     out = subprocess.run(cmd, check=True, cwd=REPO, env=env, capture_output=True, text=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def class_iou(metrics: Dict[str, float]) -> Dict[str, float]:
+    """The ``IoU.<class>`` entries of ``metrics`` as class -> IoU."""
+    return {k[len('IoU.'):]: v for k, v in metrics.items() if k.startswith('IoU.')}
+
+
+def evaluate_run(config: str, checkpoint: str, run_dir: str, env: dict) -> dict:
+    """mIoU and per-class IoU of a run's checkpoint, as trained and after AdaBN."""
+    plain = evaluate_in_subprocess(config, checkpoint, osp.join(run_dir, 'eval'), False, env)
+    adabn = evaluate_in_subprocess(config, checkpoint, osp.join(run_dir, 'eval_adabn'), True,
+                                   env)
+    return dict(miou=plain['mIoU'], miou_adabn=adabn['mIoU'], class_iou=class_iou(plain),
+                class_iou_adabn=class_iou(adabn))
 
 
 class Sweep:
@@ -189,14 +252,21 @@ class Sweep:
         self.env = dict(os.environ)
         self.env.setdefault('OMP_NUM_THREADS', str(threads))
         self.env.setdefault('MKL_NUM_THREADS', self.env['OMP_NUM_THREADS'])
+        self.pseudo = any(m in PSEUDO_LABEL_METHODS for m in args.methods)
+        if self.pseudo and not self.warmup:
+            raise SystemExit(f'{PSEUDO_LABEL_METHODS} need a source-only warm-up (--warmup) '
+                             'to take their pseudo labels from')
         # seed-major: a partial sweep still covers every method of the first seeds
         self.jobs: List[Tuple[str, int]] = []
         for seed in args.seeds:
             if self.warmup:
                 self.jobs.append(('warmup', seed))
+            if self.pseudo:
+                self.jobs.append(('pseudo labels', seed))
             self.jobs += [(m, seed) for m in args.methods]
         self.started: set = set()
         self.done: set = set()
+        self.count = 0
 
     def run_dir(self, method: str, seed: int) -> str:
         return osp.join(self.root, slug(method), f'seed{seed}')
@@ -204,16 +274,31 @@ class Sweep:
     def warmup_checkpoint(self, seed: int) -> str:
         return osp.join(self.run_dir('warmup', seed), f'iter_{self.warmup}.pth')
 
+    def pseudo_label_dir(self, seed: int) -> str:
+        return osp.join(self.run_dir('pseudo labels', seed), 'labels')
+
     def finished(self, job: Tuple[str, int]) -> bool:
+        """The job's output exists (a result of an older version without the per-class IoU
+        counts as unfinished: :meth:`run_job` then only evaluates it again)."""
         method, seed = job
         if method == 'warmup':
             return osp.isfile(self.warmup_checkpoint(seed)) and osp.isfile(
                 osp.join(self.run_dir(method, seed), 'done'))
-        return osp.isfile(osp.join(self.run_dir(method, seed), 'result.json'))
+        if method == 'pseudo labels':
+            return osp.isfile(osp.join(self.run_dir(method, seed), 'done'))
+        result = osp.join(self.run_dir(method, seed), 'result.json')
+        if not osp.isfile(result):
+            return False
+        with open(result) as f:
+            return 'class_iou' in json.load(f)
 
     def ready(self, job: Tuple[str, int]) -> bool:
         method, seed = job
-        return method == 'warmup' or not self.warmup or ('warmup', seed) in self.done
+        if method == 'warmup' or not self.warmup:
+            return True
+        if method in PSEUDO_LABEL_METHODS:
+            return ('pseudo labels', seed) in self.done
+        return ('warmup', seed) in self.done
 
     def next_job(self) -> Optional[Tuple[str, int]]:
         """The first job not started whose warm-up is done; None when nothing is left."""
@@ -227,8 +312,11 @@ class Sweep:
                         self.started.add(job)
                         self.done.add(job)
                         continue
-                    if self.warmup and ('warmup', job[1]) in self.failed_jobs:
-                        self.started.add(job)  # its warm-up failed: nothing to start from
+                    if self.warmup and ('warmup', job[1]) in self.failed_jobs or (
+                            job[0] in PSEUDO_LABEL_METHODS
+                            and ('pseudo labels', job[1]) in self.failed_jobs):
+                        self.started.add(job)  # nothing to start from
+                        self.failed_jobs.add(job)
                         continue
                     if self.ready(job):
                         self.started.add(job)
@@ -251,13 +339,22 @@ class Sweep:
             train(MODELS[self.args.model][SOURCE_ONLY][0], run_dir, options, log, self.env)
             open(osp.join(run_dir, 'done'), 'w').close()
             return
+        if method == 'pseudo labels':
+            self.make_pseudo_labels(seed, run_dir, log)
+            return
         config = MODELS[self.args.model][method][0]
+        result_file = osp.join(run_dir, 'result.json')
+        if osp.isfile(result_file):  # trained by an older version: per-class IoU missing
+            self.evaluate_again(config, run_dir, result_file)
+            return
         if self.warmup:
             options = [seed_opt, f'load_from={self.warmup_checkpoint(seed)}',
-                       'model.warmup_iters=0',
                        *continuation_options(load_config(config), self.warmup, self.total)]
         else:
             options = [seed_opt, *schedule_length_options(self.total)]
+        if method in PSEUDO_LABEL_METHODS:
+            options.append(f'train_dataloader.dataset.target_pseudo_labels='
+                           f'{self.pseudo_label_dir(seed)}')
         options += bn_options(self.args)
         t0 = time.time()
         ckpt = train(config, run_dir, options, log, self.env)
@@ -265,11 +362,41 @@ class Sweep:
         result = dict(
             method=method, seed=seed, config=config, model=self.args.model, bn=self.args.bn,
             iters=self.total, warmup=self.warmup, train_min=round(train_min, 2),
-            miou=evaluate_in_subprocess(config, ckpt, osp.join(run_dir, 'eval'), False,
-                                        self.env),
-            miou_adabn=evaluate_in_subprocess(config, ckpt, osp.join(run_dir, 'eval_adabn'),
-                                              True, self.env))
-        with open(osp.join(run_dir, 'result.json'), 'w') as f:
+            **evaluate_run(config, ckpt, run_dir, self.env))
+        with open(result_file, 'w') as f:
+            json.dump(result, f, indent=1)
+
+    def make_pseudo_labels(self, seed: int, run_dir: str, log: str) -> None:
+        """CBST pseudo labels of the dusk train frames from the seed's source-only warm-up."""
+        if osp.isdir(run_dir):  # interrupted: the tool wants a new folder
+            shutil.rmtree(run_dir)
+        os.makedirs(run_dir)
+        cmd = [sys.executable, osp.join(REPO, 'tools/generate_pseudo_labels.py'),
+               osp.join(REPO, MODELS[self.args.model][SOURCE_ONLY][0]),
+               self.warmup_checkpoint(seed), '--out', self.pseudo_label_dir(seed),
+               '--portion', str(self.args.portion)]
+        print('+', ' '.join(cmd), f'> {log}', flush=True)
+        with open(log, 'w') as f:
+            subprocess.run(cmd, check=True, cwd=REPO, stdout=f, stderr=subprocess.STDOUT,
+                           env=self.env)
+        open(osp.join(run_dir, 'done'), 'w').close()
+
+    def evaluate_again(self, config: str, run_dir: str, result_file: str) -> None:
+        """Add the per-class IoU to a result written without it, from the run's checkpoint;
+        the mIoU must come out as recorded (evaluation is deterministic)."""
+        with open(result_file) as f:
+            result = json.load(f)
+        with open(osp.join(run_dir, 'last_checkpoint')) as f:
+            ckpt = f.read().strip()
+        for sub in ('eval', 'eval_adabn'):
+            shutil.rmtree(osp.join(run_dir, sub), ignore_errors=True)
+        new = evaluate_run(config, ckpt, run_dir, self.env)
+        for key in ('miou', 'miou_adabn'):
+            if abs(new[key] - result[key]) > 0.01:
+                raise RuntimeError(f'{result_file}: {key} evaluated again is {new[key]}, '
+                                   f'recorded {result[key]}')
+        result.update(class_iou=new['class_iou'], class_iou_adabn=new['class_iou_adabn'])
+        with open(result_file, 'w') as f:
             json.dump(result, f, indent=1)
 
     def worker(self) -> None:
@@ -277,9 +404,13 @@ class Sweep:
             job = self.next_job()
             if job is None:
                 return
+            with self.lock:
+                self.count += 1
+                print(f'[run {self.count} of {len(self.jobs)} left to do at start] {job}',
+                      flush=True)
             try:
                 self.run_job(job)
-            except subprocess.CalledProcessError as exc:
+            except (subprocess.CalledProcessError, RuntimeError) as exc:
                 with self.lock:
                     self.failed.append(f'{job}: {exc} (log: {self.run_dir(*job)}.log)')
                     self.failed_jobs.add(job)
@@ -302,6 +433,15 @@ class Sweep:
                 f'{protocol}; mean ± sample std over seeds; Δ: per-seed difference to the '
                 'source-only row of the same seed (as trained − as trained; with AdaBN − with '
                 'AdaBN), mean ± std\n\n' + table(results))
+        if any(r['method'] in TABLES['matrix'] and r['method'] not in TABLES['main']
+               for r in results):
+            text += ('\n## Tsai et al. 2019 Tables 2-3 rows, without and with patch alignment\n\n'
+                     'dusk mIoU as trained, mean ± std over seeds; Δ source only / Δ AdaBN: '
+                     'per-seed difference to the source-only model of the same seed as trained / '
+                     'after AdaBN; patch: with − without, per seed\n\n' + matrix_table(results))
+            for suffix, column in (('', 0), ('_patch', 1)):
+                class_iou_chart(results, [pair[column] for pair in MATRIX.values()],
+                                osp.join(self.root, f'class_iou{suffix}.png'))
         with open(osp.join(self.root, 'results.md'), 'w') as f:
             f.write(text)
         print(text, flush=True)
@@ -342,14 +482,75 @@ def table(results: List[dict]) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def paired(results: List[dict], method: str, base: Dict[int, dict], key: str,
+           base_key: str) -> List[float]:
+    """Per seed, ``method``'s ``key`` minus the ``base_key`` of the same seed's base row."""
+    return [r[key] - base[r['seed']][base_key] for r in results
+            if r['method'] == method and r['seed'] in base]
+
+
+def matrix_table(results: List[dict]) -> str:
+    """Markdown table of the :data:`MATRIX` rows: each without and with patch alignment, as
+    trained, with the paired differences to the source-only model and to AdaBN on it."""
+    base = {r['seed']: r for r in results if r['method'] == SOURCE_ONLY}
+    lines = ['| adaptation | without patch | Δ source only | Δ AdaBN | with patch | '
+             'Δ source only | Δ AdaBN | patch: with − without | seeds |',
+             '|---|---|---|---|---|---|---|---|---|']
+    for row, (plain, patch) in MATRIX.items():
+        cells, seeds = [], []
+        for method in (plain, patch):
+            runs = [r for r in results if r['method'] == method]
+            seeds.append(str(len(runs)))
+            cells += [mean_std([r['miou'] for r in runs]),
+                      '-' if method == SOURCE_ONLY else
+                      mean_std(paired(results, method, base, 'miou', 'miou'), True),
+                      mean_std(paired(results, method, base, 'miou', 'miou_adabn'), True)]
+        by_seed = {r['seed']: r for r in results if r['method'] == plain}
+        gain = mean_std(paired(results, patch, by_seed, 'miou', 'miou'), True)
+        lines.append(f"| {row} | {' | '.join(cells)} | {gain} | {' / '.join(seeds)} |")
+    source = [r for r in results if r['method'] == SOURCE_ONLY]
+    lines.append(f"| AdaBN (source only + AdaBN) | {mean_std([r['miou_adabn'] for r in source])} "
+                 '| - | - | | | | | ' f'{len(source)} |')
+    return '\n'.join(lines) + '\n'
+
+
+def class_iou_chart(results: List[dict], methods: List[str], out: str) -> None:
+    """Per-class dusk IoU bars (mean ± std over seeds, as trained) of ``methods`` and of
+    AdaBN on the source-only model, written to ``out``; nothing when no result has them."""
+    from mmseg_uda.visualization import plot_class_iou
+
+    with_iou = [r for r in results if 'class_iou' in r]
+    if not with_iou:
+        return
+    classes = list(with_iou[0]['class_iou'])
+    series, errors = {}, {}
+    entries = [(m, 'class_iou') for m in methods]
+    entries.insert(1, (SOURCE_ONLY, 'class_iou_adabn'))
+    for method, key in entries:
+        runs = [r[key] for r in with_iou if r['method'] == method]
+        if not runs:
+            continue
+        name = 'source only + AdaBN' if key == 'class_iou_adabn' else method
+        per_class = [[run[c] for run in runs] for c in classes]
+        series[f'{name} (n={len(runs)})'] = [statistics.mean(v) for v in per_class]
+        if len(runs) > 1:
+            errors[f'{name} (n={len(runs)})'] = [statistics.stdev(v) for v in per_class]
+    plot_class_iou(series, classes, out, errors=errors,
+                   title='CamVid day -> dusk, per-class dusk test IoU (mean ± std over seeds)')
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == '--evaluate':  # one evaluation, for the workers
         config, checkpoint, work_dir = sys.argv[2:5]
-        print(evaluate(config, checkpoint, work_dir, adabn='--adabn' in sys.argv[5:]))
+        print(json.dumps(evaluate(config, checkpoint, work_dir,
+                                  adabn='--adabn' in sys.argv[5:])))
         return
     args = parse_args()
     sweep = Sweep(args)
     os.makedirs(sweep.root, exist_ok=True)
+    if args.report:
+        sweep.write_table()
+        return
     for method in args.methods:  # files the methods need, built once
         needs = MODELS[args.model][method][1]
         if needs is not None and not osp.exists(osp.join(REPO, needs[1])):

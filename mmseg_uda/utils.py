@@ -47,6 +47,10 @@ def continuation_options(cfg: Any, start: int, total: int) -> List[str]:
     (``optim_wrapper.<part>.optimizer.lr``, or ``optim_wrapper.optimizer.lr``). Optimizer
     state (SGD momentum, Adam moments) starts afresh, as in any ``load_from`` run.
 
+    The model's own iteration counts move by ``start`` as well, since the new run counts from
+    0: the segmentor's ``warmup_iters`` (the source-only iterations before the adaptations) and
+    each adaptation's ``self_training_start`` become ``max(0, value - start)``.
+
     Args:
         cfg: The method's config (an mmengine ``Config``), read only.
         start: The iteration the checkpoint was taken at.
@@ -77,4 +81,10 @@ def continuation_options(cfg: Any, start: int, total: int) -> List[str]:
     options = schedule_length_options(total - start)
     for prefix, part in parts.items():
         options.append(f'optim_wrapper.{prefix}optimizer.lr={part["optimizer"]["lr"] * scale!r}')
+    model = cfg.get('model', {})
+    options.append(f'model.warmup_iters={max(0, model.get("warmup_iters", 0) - start)}')
+    for name, adaptation in (model.get('adaptations') or {}).items():
+        if isinstance(adaptation, dict) and 'self_training_start' in adaptation:
+            options.append(f'model.adaptations.{name}.self_training_start='
+                           f'{max(0, adaptation["self_training_start"] - start)}')
     return options

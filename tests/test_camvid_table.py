@@ -42,6 +42,21 @@ def test_continuation_matches_the_full_schedule():
         full = poly_lrs(lr0, 1250, 1250)[1000:]
         continued = poly_lrs(new_lr, 250, 250)
         assert continued == pytest.approx(full, rel=1e-9, abs=1e-15)
+    assert opts['model.warmup_iters'] == '0'
+
+
+def test_continuation_moves_the_model_iteration_counts():
+    """Self-training from iteration 1100 of the full schedule is iteration 100 of a run
+    continued from 1000; a start before the continuation is 0."""
+    cfg = Config.fromfile(f'{REPO}/configs/fusion/camvid_day2dusk_lite0_fusion.py')
+    assert cfg.model.warmup_iters == 1000
+    assert cfg.model.adaptations.ps.self_training_start == 1100
+    opts = options_dict(continuation_options(cfg, 1000, 1250))
+    assert opts['model.warmup_iters'] == '0'
+    assert opts['model.adaptations.ps.self_training_start'] == '100'
+    assert 'model.adaptations.output.self_training_start' not in opts
+    opts = options_dict(continuation_options(cfg, 1200, 1250))
+    assert opts['model.adaptations.ps.self_training_start'] == '0'
 
 
 def test_continuation_single_optimizer_and_bad_schedules():
@@ -138,7 +153,7 @@ def test_train_bn_reaches_every_run_and_the_backbone(tmp_path, monkeypatch):
         return 'ckpt.pth'
 
     monkeypatch.setattr(camvid_table, 'train', train)
-    monkeypatch.setattr(camvid_table, 'evaluate_in_subprocess', lambda *a: 1.0)
+    monkeypatch.setattr(camvid_table, 'evaluate_run', lambda *a: dict(miou=1.0))
     sweep.run_job(('warmup', 0))
     sweep.run_job(('output space', 0))
     assert len(calls) == 2
