@@ -4,13 +4,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mmseg_uda-setup
 
-.PHONY: setup test demo clean
+.PHONY: setup camvid-link test demo clean
 
-setup: $(STAMP)
+setup: $(STAMP) camvid-link
 
 $(STAMP): setup.py requirements/runtime.txt requirements/tests.txt tools/setup_env.sh
 	PYTHON=$(PYTHON) VENV=$(VENV) bash tools/setup_env.sh
 	touch $@
+
+# A checkout with ../shared beside it: link its CamVid day -> dusk frames where the configs read
+# them (data/ is not tracked). Elsewhere build data/camvid_daydusk with
+# tools/dataset_converters/camvid.py; an existing data/camvid_daydusk is left alone.
+camvid-link:
+	@if [ -d ../shared/data/camvid_daydusk ] && [ ! -e data/camvid_daydusk ]; then \
+	  mkdir -p data && ln -sfn ../../shared/data/camvid_daydusk data/camvid_daydusk && \
+	  echo "[setup] data/camvid_daydusk -> ../../shared/data/camvid_daydusk"; fi
 
 test: setup
 	$(PY) -m pytest tests

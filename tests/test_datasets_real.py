@@ -125,7 +125,7 @@ def fake_roots(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, str]:
     base = tmp_path_factory.mktemp('real_layouts')
     makers = {'data/gta': make_gta, 'data/synthia': make_synthia,
               'data/cityscapes': make_cityscapes, 'data/robotcar': make_robotcar,
-              '../shared/data/camvid_daydusk': make_camvid}
+              'data/camvid_daydusk': make_camvid}
     roots = {}
     for key, make in makers.items():
         root = base / key.split('/')[-1]

@@ -1,4 +1,4 @@
-# Source-only baseline on real data, CamVid day -> dusk (../shared/data/camvid_daydusk): the
+# Source-only baseline on real data, CamVid day -> dusk (data/camvid_daydusk): the
 # small CPU DeepLabV2 (11 classes) trained on the 406 labelled day frames only (target images
 # are not loaded), evaluated on the 62 dusk test frames. CPU schedule of the demo (600 iters).
 _base_ = [

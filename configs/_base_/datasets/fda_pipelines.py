@@ -22,6 +22,6 @@ camvid_fda_pipeline = [
     dict(type='LoadCheckedAnnotations'),
     dict(type='RandomFlip', prob=0.5),
     dict(type='FourierDomainAdaptation', beta=0.01,
-         target_dir='../shared/data/camvid_daydusk/target/img/train'),
+         target_dir='data/camvid_daydusk/target/img/train'),
     dict(type='PackSegInputs'),
 ]
