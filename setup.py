@@ -10,6 +10,15 @@ def read_requirements(path: str) -> list:
         return [line.split('#')[0].strip() for line in f if line.split('#')[0].strip()]
 
 
+#: Shipped in the package as ``mmseg_uda/.mim/``, where mmengine (``_base_ =
+#: 'mmseg_uda::FOLDER/NAME.py'``) and mim (``mim train mmseg_uda FOLDER/NAME.py``) look for a
+#: package's configs and tools, as MMSegmentation's ``mmseg/.mim``. In the repository
+#: ``mmseg_uda/.mim/{configs,tools,model-index.yml}`` are symbolic links to the top-level
+#: folders, so an editable install sees the checkout's files; a wheel or sdist gets copies.
+MIM_FILES = ['.mim/model-index.yml', '.mim/configs/**/*.py', '.mim/configs/**/*.md',
+             '.mim/tools/**/*.py', '.mim/tools/**/*.sh']
+
+
 def read_version() -> str:
     ns: dict = {}
     with open(osp.join(osp.dirname(__file__), 'mmseg_uda', 'version.py')) as f:
@@ -25,6 +34,7 @@ setup(
     if osp.exists(osp.join(osp.dirname(__file__), 'README.md')) else '',
     long_description_content_type='text/markdown',
     packages=find_packages(exclude=('tests', 'configs', 'tools')),
+    package_data={'mmseg_uda': MIM_FILES},
     python_requires='>=3.8',
     # torch and mmcv are deliberately not listed: both must match the user's hardware (CPU build
     # or a CUDA build; mmcv with compiled ops). See README, "Install".

@@ -4,6 +4,9 @@ Importing this package registers every component into MMSegmentation's registrie
 only needs ``custom_imports = dict(imports=['mmseg_uda'], allow_failed_imports=False)``.
 """
 from . import datasets, engine, evaluation, models  # noqa: F401  (registers the components)
+from .registry import register_config_scope
 from .version import __version__
+
+register_config_scope()  # `_base_ = 'mmseg_uda::FOLDER/NAME.py'` (see mmseg_uda/registry.py)
 
 __all__ = ['__version__', 'datasets', 'engine', 'evaluation', 'models']
