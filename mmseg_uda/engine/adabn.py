@@ -12,14 +12,16 @@ reported against; this module provides it for any MMSeg segmentor, plain or wrap
     python tools/test.py CONFIG CHECKPOINT --adabn                  # the same from the CLI
 """
 import copy
+import sys
 from typing import Iterable, List, Optional, Tuple
 
 import torch
 from mmengine.config import ConfigDict
-from mmengine.dist import broadcast, get_world_size
+from mmengine.dist import broadcast, get_world_size, is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.dataset import pseudo_collate
+from mmengine.utils import ProgressBar
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
@@ -33,7 +35,8 @@ def batchnorm_layers(module: nn.Module) -> List[Tuple[str, _BatchNorm]]:
 
 @torch.no_grad()
 def reestimate_bn_stats(segmentor: nn.Module, data_preprocessor: nn.Module,
-                        dataloader: Iterable, max_batches: Optional[int] = None) -> int:
+                        dataloader: Iterable, max_batches: Optional[int] = None,
+                        progress: bool = True) -> int:
     """Replace the running statistics of every BatchNorm layer by those of ``dataloader``.
 
     The segmentor runs in eval mode (dropout off) except its BatchNorm layers, whose running
@@ -46,6 +49,7 @@ def reestimate_bn_stats(segmentor: nn.Module, data_preprocessor: nn.Module,
         data_preprocessor (nn.Module): Turns the dataloader's batches into ``inputs``.
         dataloader (Iterable): Batches of images of the domain to adapt to; labels are not read.
         max_batches (int, optional): Stop after this many batches (default: all).
+        progress (bool): Show mmengine's progress bar (batches) on the main process.
 
     Returns:
         int: The number of images seen.
@@ -64,6 +68,11 @@ def reestimate_bn_stats(segmentor: nn.Module, data_preprocessor: nn.Module,
         m.momentum = None  # cumulative moving average over every batch
         m.train()
     seen = 0
+    bar = None
+    if progress and is_main_process():
+        total = len(dataloader) if hasattr(dataloader, '__len__') else 0
+        bar = ProgressBar(min(total, max_batches) if max_batches is not None else total,
+                          file=sys.stdout)  # the stream of the moment, not that of import
     try:
         for i, batch in enumerate(dataloader):
             if max_batches is not None and i >= max_batches:
@@ -72,7 +81,11 @@ def reestimate_bn_stats(segmentor: nn.Module, data_preprocessor: nn.Module,
             inputs = data['inputs']
             segmentor.decode_head(segmentor.extract_feat(inputs))
             seen += inputs.shape[0]
+            if bar is not None:
+                bar.update()
     finally:
+        if bar is not None:
+            bar.file.write('\n')
         for (_, m), momentum in zip(layers, momenta):
             m.momentum = momentum
         segmentor.train(was_training)

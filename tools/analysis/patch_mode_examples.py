@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
+from mmengine.utils import track_iter_progress
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
@@ -59,7 +60,7 @@ def collect(dataset, modes: torch.Tensor, geometry: Dict, num_classes: int, num_
     ph, pw = geometry['patch_size']
     counts = np.zeros(len(modes), dtype=np.int64)
     found: Dict[int, List] = {k: [] for k in range(len(modes))}
-    for i in range(min(num_images, len(dataset))):
+    for i in track_iter_progress(range(min(num_images, len(dataset)))):
         item = dataset[i]
         image = item['inputs'].permute(1, 2, 0).numpy()[..., ::-1]  # BGR -> RGB
         label = item['data_samples'].gt_sem_seg.data[0]

@@ -31,6 +31,7 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint, set_random_seed
+from mmengine.utils import track_iter_progress
 from torch.utils.data import DataLoader
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -94,7 +95,7 @@ def patch_features(model, patch: PatchAlignment, dataset, num_images: int,
     subset = torch.utils.data.Subset(dataset, range(min(num_images, len(dataset))))
     loader = DataLoader(subset, batch_size=batch_size, shuffle=False, collate_fn=pseudo_collate)
     feats: List[np.ndarray] = []
-    for batch in loader:
+    for batch in track_iter_progress((loader, len(loader))):
         data = model.data_preprocessor(batch, False)
         outputs = model.generator.segmentor_outputs(data['inputs'], need_aux=False)
         logits, grid = crop_to_patch_grid(outputs['logits'], tuple(outputs['input_shape']),
