@@ -267,6 +267,7 @@ class Sweep:
         self.started: set = set()
         self.done: set = set()
         self.count = 0
+        self.todo = sum(not self.finished(job) for job in self.jobs)
 
     def run_dir(self, method: str, seed: int) -> str:
         return osp.join(self.root, slug(method), f'seed{seed}')
@@ -406,8 +407,7 @@ class Sweep:
                 return
             with self.lock:
                 self.count += 1
-                print(f'[run {self.count} of {len(self.jobs)} left to do at start] {job}',
-                      flush=True)
+                print(f'[job {self.count} of {self.todo}] {job}', flush=True)
             try:
                 self.run_job(job)
             except (subprocess.CalledProcessError, RuntimeError) as exc:

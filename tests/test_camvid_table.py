@@ -91,10 +91,11 @@ def test_table_paired_differences():
     assert rows['output space'][5] == '3'
 
 
-def fake_sweep(tmp_path, monkeypatch, workers: int, fail: tuple = ()):
-    args = camvid_table.parse_args(['--model', 'lite0', '--methods', 'source only',
-                                    'output space', '--seeds', '0', '1', '--workers',
-                                    str(workers), '--work-dir', str(tmp_path)])
+def fake_sweep(tmp_path, monkeypatch, workers: int, fail: tuple = (),
+               methods: tuple = ('source only', 'output space')):
+    args = camvid_table.parse_args(['--model', 'lite0', '--methods', *methods, '--seeds', '0',
+                                    '1', '--workers', str(workers), '--work-dir',
+                                    str(tmp_path)])
     sweep = camvid_table.Sweep(args)
     assert (sweep.total, sweep.warmup) == (1250, 1000)
     log = []
@@ -102,6 +103,8 @@ def fake_sweep(tmp_path, monkeypatch, workers: int, fail: tuple = ()):
     def run_job(job):
         if job[0] != 'warmup':
             assert ('warmup', job[1]) in log, f'{job} started before its warm-up finished'
+        if job[0] in camvid_table.PSEUDO_LABEL_METHODS:
+            assert ('pseudo labels', job[1]) in log, f'{job} started before its pseudo labels'
         if job in fail:
             raise camvid_table.subprocess.CalledProcessError(1, 'train')
         log.append(job)
@@ -176,3 +179,110 @@ def test_train_bn_reaches_every_run_and_the_backbone(tmp_path, monkeypatch):
         assert len(bns) > 40
         assert {m.training for m in bns} == {bn_train}
         assert {p.requires_grad for m in bns for p in m.parameters()} == {bn_train}
+
+
+CBST = camvid_table.PS_CBST
+
+
+@pytest.mark.parametrize('workers', [1, 2])
+def test_cbst_runs_wait_for_the_pseudo_labels_of_their_seed(tmp_path, monkeypatch, workers):
+    sweep, log = fake_sweep(tmp_path, monkeypatch, workers, methods=('source only', CBST))
+    assert sorted(log) == sorted([('warmup', 0), ('warmup', 1), ('pseudo labels', 0),
+                                  ('pseudo labels', 1), ('source only', 0), ('source only', 1),
+                                  (CBST, 0), (CBST, 1)])
+    sweep, log = fake_sweep(tmp_path, monkeypatch, workers, methods=('source only', CBST),
+                            fail=(('pseudo labels', 0),))
+    assert (CBST, 0) not in log and (CBST, 1) in log and ('source only', 0) in log
+
+
+def test_method_runs_get_pseudo_labels_and_moved_self_training(tmp_path, monkeypatch):
+    args = camvid_table.parse_args(['--model', 'lite0', '--table', 'matrix', '--seeds', '3',
+                                    '--work-dir', str(tmp_path)])
+    assert args.methods == camvid_table.TABLES['matrix'] and len(args.methods) == 12
+    sweep = camvid_table.Sweep(args)
+    assert [j for j in sweep.jobs[:2]] == [('warmup', 3), ('pseudo labels', 3)]
+    calls = {}
+
+    def train(config, run_dir, options, log, env):
+        calls[config] = options_dict(options)
+        camvid_table.os.makedirs(run_dir, exist_ok=True)
+        return 'ckpt.pth'
+
+    monkeypatch.setattr(camvid_table, 'train', train)
+    monkeypatch.setattr(camvid_table, 'evaluate_run', lambda *a: dict(miou=1.0))
+    for method in (CBST, camvid_table.FUSION):
+        sweep.run_job((method, 3))
+    cbst = calls['configs/self_training/camvid_day2dusk_lite0_cbst.py']
+    assert cbst['train_dataloader.dataset.target_pseudo_labels'] == sweep.pseudo_label_dir(3)
+    assert cbst['load_from'] == sweep.warmup_checkpoint(3)
+    fusion = calls['configs/fusion/camvid_day2dusk_lite0_fusion.py']
+    assert fusion['model.adaptations.ps.self_training_start'] == '100'
+    assert 'train_dataloader.dataset.target_pseudo_labels' not in fusion
+    with pytest.raises(SystemExit):  # CBST needs the warm-up
+        camvid_table.Sweep(camvid_table.parse_args(
+            ['--model', 'lite0', '--methods', CBST, '--warmup', '0']))
+
+
+def test_old_results_are_evaluated_again_for_their_class_iou(tmp_path, monkeypatch):
+    args = camvid_table.parse_args(['--model', 'lite0', '--methods', 'output space',
+                                    '--seeds', '0', '--work-dir', str(tmp_path)])
+    sweep = camvid_table.Sweep(args)
+    run_dir = sweep.run_dir('output space', 0)
+    camvid_table.os.makedirs(run_dir)
+    with open(f'{run_dir}/last_checkpoint', 'w') as f:
+        f.write(f'{run_dir}/iter_250.pth')
+    old = dict(method='output space', seed=0, miou=30.0, miou_adabn=31.0, train_min=1.0)
+    with open(f'{run_dir}/result.json', 'w') as f:
+        camvid_table.json.dump(old, f)
+    assert not sweep.finished(('output space', 0))
+    seen = []
+
+    def evaluate_run(config, ckpt, run_dir, env):
+        seen.append(ckpt)
+        return dict(miou=30.004, miou_adabn=31.0, class_iou={'road': 90.0},
+                    class_iou_adabn={'road': 91.0})
+
+    monkeypatch.setattr(camvid_table, 'evaluate_run', evaluate_run)
+    monkeypatch.setattr(camvid_table, 'train', lambda *a: pytest.fail('trained again'))
+    sweep.run_job(('output space', 0))
+    assert seen == [f'{run_dir}/iter_250.pth'] and sweep.finished(('output space', 0))
+    with open(f'{run_dir}/result.json') as f:
+        new = camvid_table.json.load(f)
+    assert new == dict(old, class_iou={'road': 90.0}, class_iou_adabn={'road': 91.0})
+    with open(f'{run_dir}/result.json', 'w') as f:
+        camvid_table.json.dump(old, f)
+    monkeypatch.setattr(camvid_table, 'evaluate_run',
+                        lambda *a: dict(evaluate_run(*a), miou=29.0))
+    with pytest.raises(RuntimeError, match='miou evaluated again is 29.0, recorded 30.0'):
+        sweep.run_job(('output space', 0))
+
+
+def matrix_results() -> list:
+    rows = []
+    for method, values in (('source only', ((0, 30.0, 33.0), (1, 32.0, 36.0))),
+                           ('patch alignment', ((0, 31.0, 0.0), (1, 34.0, 0.0))),
+                           (camvid_table.PI, ((0, 35.0, 0.0), (1, 35.0, 0.0))),
+                           (camvid_table.PI + camvid_table.PATCH, ((0, 36.0, 0.0),
+                                                                   (1, 38.0, 0.0)))):
+        for seed, miou, adabn in values:
+            rows.append(dict(method=method, seed=seed, miou=miou, miou_adabn=adabn,
+                             train_min=1.0,
+                             class_iou={'road': miou + 50, 'car': miou - 10, 'sky': float('nan')},
+                             class_iou_adabn={'road': adabn + 50, 'car': adabn - 10,
+                                              'sky': float('nan')}))
+    return rows
+
+
+def test_matrix_table_pairs_each_row_with_source_only_adabn_and_its_patch_twin():
+    text = camvid_table.matrix_table(matrix_results())
+    rows = {line.split('|')[1].strip(): [c.strip() for c in line.strip('|').split('|')][1:]
+            for line in text.splitlines()[2:]}
+    # none: source only 31 ± 1.41; patch alignment +1.5 over it (seeds: +1, +2), -2 vs AdaBN
+    assert rows['none'][:6] == ['31.00 ± 1.41', '-', '-3.50 ± 0.71', '32.50 ± 2.12',
+                                '+1.50 ± 0.71', '-2.00 ± 0.00']
+    # Pi: +5/+3 over source only, +2/-1 over AdaBN; with patch +1/+3 over Pi
+    assert rows['Pi (FDA)'][:7] == ['35.00 ± 0.00', '+4.00 ± 1.41', '+0.50 ± 2.12',
+                                    '37.00 ± 1.41', '+6.00 ± 0.00', '+2.50 ± 0.71',
+                                    '+2.00 ± 1.41']
+    assert rows['Ou (output space)'][0] == '-'  # not run
+    assert rows['AdaBN (source only + AdaBN)'][0] == '34.50 ± 2.12'
