@@ -81,10 +81,13 @@ def test_folders_names_and_counts(converted):
         assert len(images) == count, (domain, split)
         seen += images
     assert sorted(seen) == sorted(frames)
-    names = lambda d, s: os.listdir(out / d / 'img' / s)  # noqa: E731
-    assert {n.split('_')[0] for n in names('source', 'train')} == {'0006R0', '0016E5'}
-    assert {n.split('_')[0] for n in names('source', 'val')} == {'Seq05VD'}
-    train, test = names('target', 'train'), names('target', 'test')
+
+    def sequences(domain: str, split: str) -> set:
+        return {n.split('_')[0] for n in os.listdir(out / domain / 'img' / split)}
+
+    assert sequences('source', 'train') == {'0006R0', '0016E5'}
+    assert sequences('source', 'val') == {'Seq05VD'}
+    train, test = (os.listdir(out / 'target' / 'img' / s) for s in ('train', 'test'))
     assert max(train) == '0001TP_008520.png' and min(test) == '0001TP_008550.png'
     assert sorted(os.listdir(out)) == ['README.md', 'source', 'target']
 
@@ -207,7 +210,7 @@ def test_split_rules_on_frame_names():
         camvid.output_size(480, 360, 0.001)
 
 
-@pytest.mark.skipif(not osp.isdir(CAMVID), reason=f'real CamVid day/dusk data not found at {CAMVID}')
+@pytest.mark.skipif(not osp.isdir(CAMVID), reason=f'no real CamVid day/dusk data at {CAMVID}')
 def test_real_folders_follow_the_split_rules():
     """Each real frame sits in the folder the split rules give for its name, the folder counts
     are the release's, and the frames have the size the converter writes from 480x360."""
