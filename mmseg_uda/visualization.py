@@ -4,7 +4,8 @@ The drawing functions here are what the tools under ``tools/analysis/`` call
 (``qualitative_grid.py``, ``class_iou_bars.py``, ``training_curves.py``,
 ``browse_uda_dataset.py``), and what a benchmark script calls to draw the same pictures from
 its own numbers. Label maps are coloured by MMSeg's :class:`SegLocalVisualizer` in the dataset's
-palette; figures are drawn with matplotlib's non-interactive ``Agg`` backend and written as PNG.
+palette; figures are drawn on matplotlib ``Figure`` s with the ``Agg`` canvas (no pyplot, so the
+caller's matplotlib backend is left as it is) and written as PNG.
 
 Not imported by ``import mmseg_uda`` (it pulls in matplotlib): import it where it is used.
 """
@@ -17,17 +18,16 @@ import re
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import matplotlib
+import numpy as np
+import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from PIL import Image
+from mmengine.structures import PixelData
 
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from PIL import Image  # noqa: E402
-from mmengine.structures import PixelData  # noqa: E402
-
-from mmseg.structures import SegDataSample  # noqa: E402
-from mmseg.visualization import SegLocalVisualizer  # noqa: E402
+from mmseg.structures import SegDataSample
+from mmseg.visualization import SegLocalVisualizer
 
 #: Default panels of :func:`plot_training_curves`: (title, regular expression on log keys).
 #: Log keys of :class:`~mmseg_uda.models.UDASegmentor`: ``src.*`` source losses (the
@@ -49,7 +49,14 @@ DEFAULT_PANELS: Tuple[Tuple[str, str], ...] = (
 LEGEND_ENTRY_PX = 95
 
 
-def save_figure(fig: plt.Figure, out_path: str, dpi: int = 100) -> None:
+def new_figure(figsize: Tuple[float, float], dpi: int = 100) -> Figure:
+    """A matplotlib figure on an ``Agg`` canvas, outside pyplot's figure manager."""
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig: Figure, out_path: str, dpi: int = 100) -> None:
     """Write ``fig`` as an RGB PNG to ``out_path`` (folders created) and close it.
 
     RGB rather than matplotlib's RGBA (the figures are opaque), with PIL's ``optimize``: about
@@ -61,7 +68,6 @@ def save_figure(fig: plt.Figure, out_path: str, dpi: int = 100) -> None:
     fig.canvas.draw()
     rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
     Image.fromarray(rgb).save(out_path, format='PNG', optimize=True)
-    plt.close(fig)
 
 
 def make_visualizer(classes: Sequence[str], palette: Sequence[Sequence[int]],
@@ -153,7 +159,7 @@ def plot_image_grid(rows: Sequence[Sequence[np.ndarray]], column_titles: Sequenc
     legend_cols = max(1, min(len(legend[0]), width // LEGEND_ENTRY_PX)) if legend else 0
     bottom = 10 + 16 * math.ceil(len(legend[0]) / legend_cols) if legend else 4
     height = top + n_rows * h + (n_rows - 1) * gap + bottom
-    fig = plt.figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    fig = new_figure((width / dpi, height / dpi), dpi)
     for r, row in enumerate(rows):
         for c, img in enumerate(row):
             x0 = (left + c * (w + gap)) / width
@@ -208,7 +214,8 @@ def plot_class_iou(series: Mapping[str, Sequence[float]], class_names: Sequence[
     n = len(series)
     x = np.arange(len(class_names) + 1)  # the classes, then the mean
     width = 0.8 / n
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.6 * len(x) * max(1, n / 2)), 3.6))
+    fig = new_figure((max(6.0, 0.6 * len(x) * max(1, n / 2)), 3.6))
+    ax = fig.subplots()
     for i, (name, values) in enumerate(series.items()):
         values = np.asarray(values, dtype=float)
         mean = float(np.nanmean(values)) if np.isfinite(values).any() else float('nan')
@@ -336,8 +343,9 @@ def plot_training_curves(runs: Mapping[str, List[dict]], out_path: str,
     drawn = {name: keys for name, keys in drawn.items() if keys}
     if not drawn:
         raise ValueError(f'no panel matches a log key; the logs have {all_keys}')
-    fig, axes = plt.subplots(1, len(drawn), figsize=(4.2 * len(drawn), 3.4), squeeze=False)
-    colours = plt.rcParams['axes.prop_cycle'].by_key()['color']
+    fig = new_figure((4.2 * len(drawn), 3.4))
+    axes = fig.subplots(1, len(drawn), squeeze=False)
+    colours = matplotlib.rcParams['axes.prop_cycle'].by_key()['color']
     styles = ['-', '--', ':', '-.']
     for ax, (panel, keys) in zip(axes[0], drawn.items()):
         for r, (run, records) in enumerate(runs.items()):
