@@ -17,8 +17,12 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
-from mmseg_uda.engine import (add_unsafe_load_flag, distributed_session, load_checkpoint_for_testing,
-                              setup_distributed)
+from mmseg_uda.engine import (AdaBNHook, add_unsafe_load_flag, distributed_session,
+                              load_checkpoint_for_testing, setup_distributed)
+
+
+#: Config keys of training, set to None for testing (the Runner takes them all or none).
+TRAINING_KEYS = ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler')
 
 
 def parse_args() -> argparse.Namespace:
@@ -115,7 +119,14 @@ def build_config(args: argparse.Namespace) -> Config:
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
     if args.adabn:
-        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [dict(type='AdaBNHook')]
+        # the target images are resolved now, from the training data the runner will not get
+        target = AdaBNHook().resolve_dataset(cfg)
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(type='AdaBNHook', dataset=target)]
+    # Testing builds no training loop: MMSeg's SegVisualizationHook reads runner.iter, which
+    # would otherwise build the training dataloader (and fail where the training data is absent).
+    for key in TRAINING_KEYS:
+        cfg[key] = None
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True

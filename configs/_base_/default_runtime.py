@@ -15,3 +15,6 @@ resume = False
 # One DDP wrapper per part (segmentor / discriminators), each with its own optimizer. Unused
 # parameters are expected: the discriminators and target-only heads sit out the warm-up.
 model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel', find_unused_parameters=True)
+# tools/test.py --tta wraps the model in MMSeg's SegTTAModel (softmax maps of the augmented views
+# averaged), with the dataset config's `tta_pipeline` as test pipeline.
+tta_model = dict(type='SegTTAModel')

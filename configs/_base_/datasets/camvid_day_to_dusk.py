@@ -12,6 +12,7 @@
 #       train_dataloader.dataset.target.data_root=DIR val_dataloader.dataset.data_root=DIR \
 #       test_dataloader.dataset.data_root=DIR
 # (source-only configs: train_dataloader.dataset.data_root=DIR).
+_base_ = ['./test_time_aug.py']
 data_root = 'data/camvid_daydusk'
 source_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -30,6 +31,8 @@ test_pipeline = [
     dict(type='LoadCheckedAnnotations'),
     dict(type='PackSegInputs'),
 ]
+# tools/test.py --tta: ./test_time_aug.py's scales and flips of the native frames
+tta_pipeline = [dict(type='LoadImageFromFile'), {{_base_.test_time_aug}}]
 source_train = dict(
     type='CamVidDataset',
     data_root=data_root,

@@ -2,6 +2,7 @@
 # train -> val"): source = the 2,975 labelled train images (18 cities), target = the 500 val
 # images (3 other cities) without their labels, evaluation = the same val images with labels,
 # 19 classes. All at 1024x512; evaluation upsamples the logits to the 2048x1024 labels.
+_base_ = ['./test_time_aug.py']
 cityscapes_root = 'data/cityscapes'
 # LoadCheckedAnnotations: MMSeg's LoadAnnotations, then each label's size and values are
 # checked against its image and the dataset's classes, naming the file (mmseg_uda.datasets).
@@ -22,6 +23,12 @@ test_pipeline = [
     dict(type='Resize', scale=(1024, 512), keep_ratio=True),
     dict(type='LoadCheckedAnnotations'),
     dict(type='PackSegInputs'),
+]
+# tools/test.py --tta: the test resize, then ./test_time_aug.py's scales and flips
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(1024, 512), keep_ratio=True),
+    {{_base_.test_time_aug}},
 ]
 source_train = dict(
     type='CityscapesDataset',

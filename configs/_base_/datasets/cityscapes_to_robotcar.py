@@ -5,6 +5,7 @@
 # source width, aspect ratio kept). Evaluation: RobotCar val at 1024x768, logits upsampled to
 # the full-resolution labels, 9-class IoUMetric. Models trained with this config need
 # num_classes=9 (configs/output_space/cs2robotcar_deeplabv2_r101_1xb1.py).
+_base_ = ['./test_time_aug.py']
 cityscapes_root = 'data/cityscapes'
 robotcar_root = 'data/robotcar'
 # LoadCheckedAnnotations: MMSeg's LoadAnnotations, then each label's size and values are
@@ -26,6 +27,12 @@ test_pipeline = [
     dict(type='Resize', scale=(1024, 768), keep_ratio=True),
     dict(type='LoadCheckedAnnotations'),
     dict(type='PackSegInputs'),
+]
+# tools/test.py --tta: the test resize, then ./test_time_aug.py's scales and flips
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(1024, 768), keep_ratio=True),
+    {{_base_.test_time_aug}},
 ]
 source_train = dict(
     type='CityscapesAsRobotCarDataset',

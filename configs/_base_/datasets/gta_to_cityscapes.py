@@ -7,6 +7,7 @@
 # IoUMetric logs the per-class IoU table. Data preparation: docs/data_preparation.md; other data
 # locations: --cfg-options train_dataloader.dataset.source.data_root=... (and .target.,
 # val_dataloader.dataset., test_dataloader.dataset.).
+_base_ = ['./test_time_aug.py']
 gta_root = 'data/gta'
 cityscapes_root = 'data/cityscapes'
 # AdaptSegNet resizes without keeping the aspect ratio and, by default, neither flips nor crops.
@@ -30,6 +31,12 @@ test_pipeline = [
     dict(type='Resize', scale=(1024, 512), keep_ratio=True),
     dict(type='LoadCheckedAnnotations'),
     dict(type='PackSegInputs'),
+]
+# tools/test.py --tta: the test resize, then ./test_time_aug.py's scales and flips
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(1024, 512), keep_ratio=True),
+    {{_base_.test_time_aug}},
 ]
 source_train = dict(
     type='GTA5Dataset',

@@ -1,6 +1,7 @@
 # The built-in synthetic domain shift (tools/generate_synthetic_data.py): a labelled "source"
 # city and an appearance-shifted "target" city, in the Cityscapes folder layout, read with
 # MMSeg's own CityscapesDataset (19 train ids; the scenes draw 10 of them).
+_base_ = ['./test_time_aug.py']
 data_root = 'data/synthetic'
 crop_size = (96, 192)
 # LoadCheckedAnnotations: MMSeg's LoadAnnotations, then each label's size and values are
@@ -22,6 +23,8 @@ test_pipeline = [
     dict(type='LoadCheckedAnnotations'),
     dict(type='PackSegInputs'),
 ]
+# tools/test.py --tta: ./test_time_aug.py's scales and flips of the native frames
+tta_pipeline = [dict(type='LoadImageFromFile'), {{_base_.test_time_aug}}]
 source_train = dict(
     type='CityscapesDataset',
     data_root=data_root + '/source',
