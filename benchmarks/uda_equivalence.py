@@ -24,7 +24,7 @@ import math
 import os.path as osp
 import sys
 import tempfile
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 from mmengine.config import Config, DictAction
@@ -89,13 +89,14 @@ def iterations(cfg) -> List[int]:
     return first + [max([first[1] + 1] + starts)]
 
 
-def fingerprint(path: str, seed: int = 0) -> dict:
+def fingerprint(path: str, seed: int = 0, overrides: Optional[dict] = None) -> dict:
     """Logged values of three fixed-seed training iterations of ``path`` and state digests.
 
     Args:
         path: Config path, relative to the repository, optionally followed by
             ``key=value`` options (merged as ``tools/train.py --cfg-options`` merges them).
         seed: Seed of the weights, the generated modes and the batches.
+        overrides: Merged into the config after the options (``Config.merge_from_dict``).
 
     Returns:
         dict: ``iters`` (the iterations run), ``log`` (one dict of logged values per
@@ -113,6 +114,8 @@ def fingerprint(path: str, seed: int = 0) -> dict:
             parsed = argparse.Namespace()
             DictAction(option_strings=[], dest='options')(None, parsed, options)
             cfg.merge_from_dict(parsed.options)
+        if overrides:
+            cfg.merge_from_dict(overrides)
         cfg = prepare_config(cfg, folder)
         narrow_vgg_fc(cfg, 64)
         model = MODELS.build(cfg.model)

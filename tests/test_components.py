@@ -1,5 +1,6 @@
 """Heads, discriminators, losses and base configs: shapes, values, paper settings."""
 import os.path as osp
+import re
 
 import pytest
 import torch
@@ -88,24 +89,76 @@ def test_discriminator_dict_applies_each_discriminator_to_its_key():
     dict(type='AdversarialSelfTraining'),
 ])
 def test_every_adversarial_adaptation_rejects_an_unknown_gan_type_at_build(cfg):
-    with pytest.raises(ValueError, match=rf"{cfg['type']} gan_type must be one of \('bce', "
-                       r"'ls'\), got 'hinge'"):
+    with pytest.raises(ValueError, match=rf"{cfg['type']} loss_adv: gan_type must be one of "
+                       r"\('bce', 'ls'\), got 'hinge'"):
         MODELS.build(dict(cfg, num_classes=4, gan_type='hinge'))
 
 
-def test_default_discriminator_losses_halve_l_d_per_key():
+@pytest.mark.parametrize('cfg, older', [
+    (dict(type='OutputSpaceAdaptation'), dict(loss_weights=(0.1, ))),
+    (dict(type='PatchAlignment', patch_size=4, modes=torch.zeros(2, 16), num_modes=2),
+     dict(gan_type='ls')),
+    (dict(type='GlobalFeatureAlignment', in_channels=8), dict(loss_weight=0.5)),
+])
+def test_loss_adv_config_replaces_the_older_arguments(cfg, older):
+    loss_adv = dict(type='DomainConfusionLoss' if 'Global' in cfg['type'] else 'AdversarialLoss',
+                    gan_type='ls', loss_weight=0.25)
+    built = MODELS.build(dict(cfg, num_classes=4, loss_adv=loss_adv))
+    loss = next(m for m in built.modules() if type(m).__name__ == loss_adv['type'])
+    assert (loss.gan_type, loss.loss_weight) == ('ls', 0.25)
+    with pytest.raises(ValueError, match=rf"{cfg['type']} takes loss_adv or the arguments it "
+                       rf"replaces \(.*\), not both; got loss_adv=.* and {re.escape(repr(older))}"):
+        MODELS.build(dict(cfg, num_classes=4, loss_adv=loss_adv, **older))
+    with pytest.raises(TypeError, match=rf"{cfg['type']} loss_adv must build AdversarialLoss "
+                       r"modules \(or subclasses\), got \['CrossEntropyLoss'\]"):
+        MODELS.build(dict(cfg, num_classes=4, loss_adv=dict(type='CrossEntropyLoss')))
+
+
+def test_output_space_loss_adv_per_level():
+    levels = ('logits', 'aux_logits')
+    cfg = dict(type='OutputSpaceAdaptation', num_classes=4, levels=levels)
+    per_level = MODELS.build(dict(cfg, loss_adv=[
+        dict(type='AdversarialLoss', loss_weight=0.001),
+        dict(type='AdversarialLoss', gan_type='ls', loss_weight=0.0002)]))
+    assert [(per_level.adversarial_loss_of(lv).gan_type,
+             per_level.adversarial_loss_of(lv).loss_weight) for lv in levels] == [
+                 ('bce', 0.001), ('ls', 0.0002)]
+    preds = dict(logits=torch.randn(1, 1, 2, 2), aux_logits=torch.randn(1, 1, 2, 2))
+    losses = per_level.adversarial_losses(preds)
+    assert torch.isclose(losses['loss_adv_aux_logits'],
+                         0.0002 * adversarial_loss(preds['aux_logits'], True, 'ls'))
+    disc = per_level.discriminator_losses(preds, is_source=False)
+    assert torch.isclose(disc['loss_d_aux_logits'],
+                         0.5 * adversarial_loss(preds['aux_logits'], False, 'ls'))
+    shared = MODELS.build(dict(cfg, loss_adv=dict(type='AdversarialLoss', loss_weight=0.5)))
+    assert shared.adversarial_loss_of('aux_logits').loss_weight == 0.5
+    with pytest.raises(ValueError, match=r"loss_adv must give one config per level "
+                       r"\('logits', 'aux_logits'\), got 1"):
+        MODELS.build(dict(cfg, loss_adv=[dict(type='AdversarialLoss')]))
+
+
+def test_default_adaptation_losses_per_key():
     from mmseg_uda.models.adaptation import BaseAdaptation
 
     class TwoKeys(BaseAdaptation):
         loss_names_by_key = True
 
     preds = dict(a=torch.tensor([0.5, -1.0]), b=torch.tensor([2.0]))
-    losses = TwoKeys(gan_type='ls').discriminator_losses(preds, is_source=False)
+    two = TwoKeys(loss_adv=dict(type='AdversarialLoss', gan_type='ls', loss_weight=0.1))
+    losses = two.discriminator_losses(preds, is_source=False)
     assert sorted(losses) == ['loss_d_a', 'loss_d_b']
     assert torch.isclose(losses['loss_d_a'], 0.5 * adversarial_loss(preds['a'], False, 'ls'))
-    one = BaseAdaptation(gan_type='bce').discriminator_losses(dict(a=preds['a']), True)
-    assert list(one) == ['loss_d']
-    assert torch.isclose(one['loss_d'], 0.5 * adversarial_loss(preds['a'], True))
+    adv = two.adversarial_losses(preds)
+    assert sorted(adv) == ['loss_adv_a', 'loss_adv_b']
+    assert torch.isclose(adv['loss_adv_b'], 0.1 * adversarial_loss(preds['b'], True, 'ls'))
+    one = BaseAdaptation(loss_adv=dict(type='AdversarialLoss'))
+    disc = one.discriminator_losses(dict(a=preds['a']), True)
+    assert list(disc) == ['loss_d']
+    assert torch.isclose(disc['loss_d'], 0.5 * adversarial_loss(preds['a'], True))
+    assert list(one.adversarial_losses(dict(a=preds['a']))) == ['loss_adv']
+    assert list(BaseAdaptation().state_dict()) == list(one.state_dict()) == []
+    with pytest.raises(RuntimeError, match='BaseAdaptation has a discriminator but no loss_adv'):
+        BaseAdaptation().discriminator_losses(preds, True)
 
 
 def test_adversarial_losses():
@@ -124,3 +177,8 @@ def test_adversarial_losses():
     assert torch.isclose(loss(pred, True), 0.5 * adversarial_loss(pred, True))
     with pytest.raises(ValueError, match='loss_'):
         MODELS.build(dict(type='AdversarialLoss', loss_name='adv'))
+    with pytest.raises(ValueError, match='loss_weight must be >= 0, got -1'):
+        MODELS.build(dict(type='AdversarialLoss', loss_weight=-1))
+    confusion = MODELS.build(dict(type='DomainConfusionLoss', gan_type='ls', loss_weight=0.5))
+    assert confusion.loss_name == 'loss_confusion'
+    assert torch.isclose(confusion(pred), 0.5 * domain_confusion_loss(pred, 'ls'))

@@ -37,6 +37,7 @@ def build_configs(tmp_path):
         ('MODELS', 'OutputSpaceAdaptation'): dict(type='OutputSpaceAdaptation', num_classes=4),
         ('MODELS', 'ConvDiscriminator'): dict(type='ConvDiscriminator', in_channels=4),
         ('MODELS', 'AdversarialLoss'): dict(type='AdversarialLoss', gan_type='ls'),
+        ('MODELS', 'DomainConfusionLoss'): dict(type='DomainConfusionLoss', loss_weight=0.5),
         ('MODELS', 'DeepLabV2Head'): dict(type='DeepLabV2Head', in_channels=8, num_classes=4),
         ('MODELS', 'DilatedVGG16'): dict(type='DilatedVGG16', fc_channels=8),
         ('MODELS', 'PatchAlignment'): dict(type='PatchAlignment', num_classes=4, patch_size=8,

@@ -41,3 +41,27 @@ def test_differences_name_a_changed_value_and_key_set():
     assert 'state dict keys digest changed' in lines
     assert uda_equivalence.differences(reference, changed, rtol=1e-2)[-1] == \
         'state dict keys digest changed'
+
+
+LS = dict(type='AdversarialLoss', gan_type='ls')
+
+
+@pytest.mark.parametrize('older, loss_adv', [
+    ("configs/output_space/camvid_day2dusk_tiny.py model.adaptations.output.gan_type=ls "
+     "model.adaptations.output.levels=('logits','aux_logits') "
+     "model.adaptations.output.loss_weights=(0.001,0.0002)",
+     dict(output=dict(gan_type=None, loss_weights=None, levels=('logits', 'aux_logits'),
+                      loss_adv=[dict(LS, loss_weight=0.001), dict(LS, loss_weight=0.0002)]))),
+    ('configs/patch_align/camvid_day2dusk_tiny_ou.py model.adaptations.patch.gan_type=ls',
+     dict(patch=dict(gan_type=None, loss_weight_adv=None,
+                     loss_adv=dict(LS, loss_weight=0.0005)))),
+    ('configs/fcn_wild/camvid_day2dusk_ga.py model.adaptations.ga.gan_type=ls',
+     dict(ga=dict(gan_type=None, loss_weight=None,
+                  loss_adv=dict(type='DomainConfusionLoss', gan_type='ls', loss_weight=0.1)))),
+])
+def test_loss_adv_config_trains_exactly_as_the_older_arguments(older, loss_adv):
+    """The same run with ``loss_adv=dict(type='AdversarialLoss', ...)`` in place of the older
+    arguments: identical values, to the bit, and the same state dict."""
+    new = uda_equivalence.fingerprint(older.split()[0],
+                                      overrides=dict(model=dict(adaptations=loss_adv)))
+    assert new == uda_equivalence.fingerprint(older)

@@ -1,12 +1,13 @@
 """Interface shared by every adaptation module of the UDA segmentor."""
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
-from mmengine.model import BaseModule
+from mmengine.model import BaseModule, ModuleDict
 
-from mmseg.utils import SampleList
-from ..losses.adversarial_loss import GAN_TYPES, adversarial_loss
+from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, SampleList
+from ..losses.adversarial_loss import AdversarialLoss, adversarial_loss
 
 #: Names of the segmentor outputs an adaptation can read (see ``UDAGenerator``):
 #: ``logits`` the decode head's output, ``aux_logits`` the auxiliary heads' outputs (a list),
@@ -15,6 +16,33 @@ SEGMENTOR_OUTPUTS = ('logits', 'aux_logits', 'features')
 
 Outputs = Dict[str, object]
 Tensors = Dict[str, torch.Tensor]
+#: An adversarial loss config, or one per representation key.
+LossConfig = Union[None, ConfigType, Dict[str, ConfigType]]
+
+
+def loss_adv_or_older(owner: str, loss_adv: LossConfig, default: ConfigType,
+                      **older: Tuple[str, object]) -> LossConfig:
+    """``loss_adv``, or the loss config that the older arguments it replaces describe.
+
+    Args:
+        owner: The adaptation, named in the error.
+        loss_adv: The ``loss_adv`` given, or None.
+        default: The loss config the older arguments default to.
+        **older: By the loss-config key each sets, the older argument's name and value
+            (None when not given), e.g. ``loss_weight=('loss_weight_adv', 0.001)``.
+
+    Raises:
+        ValueError: When ``loss_adv`` and an older argument are both given.
+    """
+    given = {name: value for name, value in older.values() if value is not None}
+    if loss_adv is None:
+        return dict(default, **{key: value for key, (_, value) in older.items()
+                                if value is not None})
+    if given:
+        names = ', '.join(name for name, _ in older.values())
+        raise ValueError(f'{owner} takes loss_adv or the arguments it replaces ({names}), not '
+                         f'both; got loss_adv={loss_adv!r} and {given}')
+    return loss_adv
 
 
 class BaseAdaptation(BaseModule):
@@ -32,10 +60,16 @@ class BaseAdaptation(BaseModule):
        (and of the source representations, in step 1, if ``adversarial_on_source``);
     3. after warm-up, :meth:`discriminator_losses` on detached source and target representations.
 
+    An adversarial adaptation builds its generator-side loss from a config, ``loss_adv``
+    (:class:`~mmseg_uda.models.losses.AdversarialLoss` or a subclass, the way MMSeg heads build
+    ``loss_decode``), one for all its representations or one per representation key. By
+    default the generator side is that loss of D's logits against the source label
+    (:meth:`adversarial_losses`), and the discriminator learns ½ L_D per domain with the same
+    ``gan_type`` (:meth:`discriminator_losses`).
+
     Args:
-        gan_type (str, optional): ``'bce'`` or ``'ls'``, the loss of the discriminator (and of
-            the generator side, see :func:`~mmseg_uda.models.losses.adversarial_loss`), checked
-            here for every adaptation; None for an adaptation without a discriminator.
+        loss_adv (dict, optional): Config of the adversarial loss, or a dict of such configs by
+            representation key; None for an adaptation without a discriminator.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -44,17 +78,27 @@ class BaseAdaptation(BaseModule):
     #: Whether the generator step also asks for adversarial losses of the *source*
     #: representations (e.g. domain confusion on both domains, Hoffman et al. 2016).
     adversarial_on_source: bool = False
-    #: Whether the names of the default discriminator losses end in the representation key
-    #: (``loss_d_logits``, ``loss_d_aux_logits``: one discriminator per output level) or not
-    #: (``loss_d``: one representation).
+    #: Whether the names of the default losses end in the representation key
+    #: (``loss_adv_logits``, ``loss_d_aux_logits``: one discriminator per output level) or not
+    #: (``loss_adv``, ``loss_d``: one representation).
     loss_names_by_key: bool = False
 
-    def __init__(self, gan_type: Optional[str] = None, init_cfg=None) -> None:
+    def __init__(self, loss_adv: LossConfig = None, init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if gan_type is not None and gan_type not in GAN_TYPES:
-            raise ValueError(f'{type(self).__name__} gan_type must be one of {GAN_TYPES}, got '
-                             f'{gan_type!r}')
-        self.gan_type = gan_type
+        self.loss_adv: Union[None, AdversarialLoss, ModuleDict] = None
+        if loss_adv is not None:
+            try:
+                self.loss_adv = MODELS.build(loss_adv) if 'type' in loss_adv else ModuleDict(
+                    {key: MODELS.build(cfg) for key, cfg in loss_adv.items()})
+            except (TypeError, ValueError, KeyError) as err:
+                raise type(err)(f'{type(self).__name__} loss_adv: {err}') from err
+            losses = self.loss_adv.values() if isinstance(self.loss_adv, nn.ModuleDict) else [
+                self.loss_adv]
+            wrong = [type(loss).__name__ for loss in losses
+                     if not isinstance(loss, AdversarialLoss)]
+            if wrong:
+                raise TypeError(f'{type(self).__name__} loss_adv must build AdversarialLoss '
+                                f'modules (or subclasses), got {wrong}')
 
     @property
     def uses_target(self) -> bool:
@@ -85,23 +129,38 @@ class BaseAdaptation(BaseModule):
         """
         raise NotImplementedError
 
-    def adversarial_losses(self, preds: Tensors, is_source: bool = False) -> Tensors:
-        """Generator-side losses of one domain's representations, given the frozen
-        discriminator's logits ``preds`` on them. Called for the target after warm-up, and for
-        the source too when ``adversarial_on_source`` is set."""
-        return {}
+    def adversarial_loss_of(self, key: str) -> AdversarialLoss:
+        """The adversarial loss module of representation ``key``."""
+        if self.loss_adv is None:
+            raise RuntimeError(f'{type(self).__name__} has a discriminator but no loss_adv')
+        return self.loss_adv[key] if isinstance(self.loss_adv, nn.ModuleDict) else self.loss_adv
 
     def loss_name(self, name: str, key: str) -> str:
         """``name`` of the loss of representation ``key``, see ``loss_names_by_key``."""
         return f'{name}_{key}' if self.loss_names_by_key else name
 
+    def adversarial_losses(self, preds: Tensors, is_source: bool = False) -> Tensors:
+        """Generator-side losses of one domain's representations, given the frozen
+        discriminator's logits ``preds`` on them. Called for the target after warm-up, and for
+        the source too when ``adversarial_on_source`` is set.
+
+        By default, for each key, its ``loss_adv`` of the logits against the source label:
+        λadv · L_adv(D(P_t), 1) (AdaptSegNet; Tsai et al. 2019, Eq. 2).
+        """
+        losses: Tensors = {}
+        for key, pred in preds.items():
+            loss = self.adversarial_loss_of(key)
+            losses[self.loss_name(loss.loss_name, key)] = loss(pred, True)
+        return losses
+
     def discriminator_losses(self, preds: Tensors, is_source: bool) -> Tensors:
         """Discriminator losses of its logits ``preds`` on one domain's detached
-        representations: by default ½ L_D (:func:`adversarial_loss` with ``gan_type``) of each
-        key, so a source and a target call sum to the usual L_D (AdaptSegNet, Tsai et al.
-        2019 Eq. 4, Hoffman et al. 2016 Sec. 3.1)."""
+        representations: by default ½ L_D of each key (:func:`adversarial_loss` with the
+        ``gan_type`` of its ``loss_adv``), so a source and a target call sum to the usual L_D
+        (AdaptSegNet; Tsai et al. 2019, Eq. 4; Hoffman et al. 2016, Sec. 3.1)."""
         return {
-            self.loss_name('loss_d', key): 0.5 * adversarial_loss(pred, is_source, self.gan_type)
+            self.loss_name('loss_d', key):
+            0.5 * adversarial_loss(pred, is_source, self.adversarial_loss_of(key).gan_type)
             for key, pred in preds.items()
         }
 

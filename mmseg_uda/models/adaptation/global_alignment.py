@@ -1,13 +1,12 @@
 """Global feature alignment by domain confusion (FCNs in the Wild, GA)."""
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType, SampleList
+from mmseg.utils import ConfigType, OptConfigType, SampleList
 from ..discriminators import DiscriminatorDict
-from ..losses.adversarial_loss import domain_confusion_loss
-from .base_adaptation import BaseAdaptation, Outputs, Tensors
+from .base_adaptation import BaseAdaptation, Outputs, Tensors, loss_adv_or_older
 
 #: Key of the aligned representation in this adaptation's representation dict.
 REP_KEY = 'features'
@@ -33,9 +32,15 @@ class GlobalFeatureAlignment(BaseAdaptation):
         in_channels (int): Channels of the aligned feature level.
         in_index (int): Index of the level in the segmentor's ``extract_feat`` tuple (the backbone's
             outputs, or the neck's when the segmentor has one; default: last).
-        loss_weight (float): Weight of the confusion loss (per domain).
-        gan_type (str): ``'bce'`` (the paper's softmax domain loss) or ``'ls'``.
+        loss_weight (float, optional): Weight of the confusion loss (per domain; default 1).
+            Shorthand for ``loss_adv``, with ``gan_type``.
+        gan_type (str, optional): ``'bce'`` (default, the paper's softmax domain loss) or
+            ``'ls'``.
         discriminator (dict): Config of the domain classifier; ``in_channels`` is set.
+        loss_adv (dict, optional): The confusion loss,
+            ``dict(type='DomainConfusionLoss', gan_type=..., loss_weight=...)``; its
+            ``gan_type`` is the classifier's too. Default: built from ``loss_weight`` and
+            ``gan_type``, which it replaces (give one or the other).
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -43,18 +48,19 @@ class GlobalFeatureAlignment(BaseAdaptation):
     adversarial_on_source = True
 
     def __init__(self, num_classes: int, in_channels: int, in_index: int = -1,
-                 loss_weight: float = 1.0, gan_type: str = 'bce',
+                 loss_weight: Optional[float] = None, gan_type: Optional[str] = None,
                  discriminator: ConfigType = dict(type='FeatureDiscriminator'),
-                 init_cfg=None) -> None:
-        super().__init__(gan_type=gan_type, init_cfg=init_cfg)
+                 loss_adv: OptConfigType = None, init_cfg=None) -> None:
+        super().__init__(
+            loss_adv=loss_adv_or_older(
+                'GlobalFeatureAlignment', loss_adv, dict(type='DomainConfusionLoss'),
+                loss_weight=('loss_weight', loss_weight), gan_type=('gan_type', gan_type)),
+            init_cfg=init_cfg)
         if in_channels < 1:
             raise ValueError(f'in_channels must be positive, got {in_channels}')
-        if loss_weight < 0:
-            raise ValueError(f'loss_weight must be >= 0, got {loss_weight}')
         self.num_classes = num_classes
         self.in_channels = in_channels
         self.in_index = in_index
-        self.loss_weight = loss_weight
         self.discriminator_cfg = dict(discriminator)
 
     def build_discriminator(self) -> DiscriminatorDict:
@@ -84,7 +90,7 @@ class GlobalFeatureAlignment(BaseAdaptation):
                 confusion loss is the same for both domains).
 
         Returns:
-            dict: ``loss_confusion_src`` or ``loss_confusion_tgt``.
+            dict: ``<loss_name>_src`` or ``<loss_name>_tgt`` (``loss_confusion_src``, ...).
         """
-        name = 'loss_confusion_src' if is_source else 'loss_confusion_tgt'
-        return {name: self.loss_weight * domain_confusion_loss(preds[REP_KEY], self.gan_type)}
+        name = f"{self.loss_adv.loss_name}_{'src' if is_source else 'tgt'}"
+        return {name: self.loss_adv(preds[REP_KEY])}

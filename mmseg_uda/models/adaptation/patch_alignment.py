@@ -7,12 +7,12 @@ import torch
 import torch.nn.functional as F
 
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType, SampleList
+from mmseg.utils import ConfigType, OptConfigType, SampleList
 from ...label_stats import (assign_modes, load_patch_modes, patch_grid_size, patch_histograms,
                             to_pair)
 from ..discriminators import DiscriminatorDict
-from ..losses import adversarial_loss
-from .base_adaptation import BaseAdaptation, CheckpointedFileState, Outputs, Tensors
+from .base_adaptation import (BaseAdaptation, CheckpointedFileState, Outputs, Tensors,
+                              loss_adv_or_older)
 from .patch_cluster_head import PatchClusterHead
 
 #: Key of the patch representation F in the representations / discriminator dicts.
@@ -124,11 +124,17 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
             of its pixels is labelled (our choice, the paper is silent: 0.5, so that the target
             describes most of what H sees); 0 keeps every patch with a labelled pixel.
         loss_weight_cluster (float): λd (0.01 in the paper); 0 skips Γ(Ys) and Ld.
-        loss_weight_adv (float): λadv (0.0005 in the paper); 0 builds no discriminator.
-        gan_type (str): ``'bce'`` or ``'ls'``.
+        loss_weight_adv (float, optional): λadv (default 0.0005, the paper's); 0 builds no
+            discriminator. Shorthand for ``loss_adv``, with ``gan_type``.
+        gan_type (str, optional): ``'bce'`` (default) or ``'ls'``.
         ignore_index (int): Ignored label value (and target of invalid patches).
         discriminator (dict): Config of the discriminator; ``in_channels`` is set to
             ``num_modes``.
+        loss_adv (dict, optional): The generator-side loss,
+            ``dict(type='AdversarialLoss', gan_type=..., loss_weight=λadv)``; its ``gan_type``
+            is the discriminator's too, a ``loss_weight`` of 0 builds no discriminator.
+            Default: built from ``loss_weight_adv`` and ``gan_type``, which it replaces (give
+            one or the other).
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -138,11 +144,15 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
                  modes: Optional[torch.Tensor] = None, grid=(2, 2), num_modes: int = 50,
                  hidden_channels: int = 256, head_pooling: str = 'cell',
                  min_labelled_fraction: float = 0.5, loss_weight_cluster: float = 0.01,
-                 loss_weight_adv: float = 0.0005, gan_type: str = 'bce',
+                 loss_weight_adv: Optional[float] = None, gan_type: Optional[str] = None,
                  ignore_index: int = 255,
                  discriminator: ConfigType = dict(type='FCDiscriminator'),
-                 init_cfg=None) -> None:
-        super().__init__(gan_type=gan_type, init_cfg=init_cfg)
+                 loss_adv: OptConfigType = None, init_cfg=None) -> None:
+        super().__init__(
+            loss_adv=loss_adv_or_older(
+                'PatchAlignment', loss_adv, dict(type='AdversarialLoss', loss_weight=0.0005),
+                loss_weight=('loss_weight_adv', loss_weight_adv), gan_type=('gan_type', gan_type)),
+            init_cfg=init_cfg)
         if (modes_file is None) == (modes is None):
             raise ValueError('PatchAlignment needs exactly one of modes_file and modes, got '
                              f'modes_file={modes_file!r} and modes '
@@ -165,7 +175,6 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
         self.register_buffer('modes', modes)  # persistent: part of every checkpoint
         self.file_state_ready = modes_file is None or osp.isfile(modes_file)
         self.loss_weight_cluster = loss_weight_cluster
-        self.loss_weight_adv = loss_weight_adv
         self.ignore_index = ignore_index
         self.discriminator_cfg = dict(discriminator)
         if not 0.0 <= min_labelled_fraction <= 1.0:
@@ -198,11 +207,11 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
     @property
     def uses_target(self) -> bool:
         """Only Ladv reads target images: the Ls + Ld ablation (λadv = 0) has no target pass."""
-        return self.loss_weight_adv != 0
+        return self.loss_adv.loss_weight != 0
 
     def build_discriminator(self) -> Optional[DiscriminatorDict]:
         """The discriminator on the K-dim patch representations (none when λadv = 0)."""
-        if self.loss_weight_adv == 0:  # the Ls + Ld ablation: nothing to train it for
+        if self.loss_adv.loss_weight == 0:  # the Ls + Ld ablation: nothing to train it for
             return None
         return DiscriminatorDict({
             REPRESENTATION: MODELS.build(dict(self.discriminator_cfg, in_channels=self.num_modes))
@@ -254,10 +263,3 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
             losses['loss_cluster'] = self.loss_weight_cluster * patch_cluster_loss(
                 mode_logits, targets, self.ignore_index)
         return losses, {REPRESENTATION: F.softmax(mode_logits, dim=1)}
-
-    def adversarial_losses(self, preds: Tensors, is_source: bool = False) -> Tensors:
-        """λadv · L_adv(D(F_t), source)."""
-        return {
-            'loss_adv':
-            self.loss_weight_adv * adversarial_loss(preds[REPRESENTATION], True, self.gan_type)
-        }

@@ -223,24 +223,28 @@ class AdversarialSelfTraining(BaseAdaptation):
                  gan_type: str = 'bce', disc_input_size: str = 'input',
                  discriminator: ConfigType = dict(type='ConvDiscriminator'),
                  align_corners: bool = True, ignore_index: int = 255, init_cfg=None) -> None:
-        super().__init__(gan_type=gan_type, init_cfg=init_cfg)
-        if disc_input_size not in DISC_INPUT_SIZES:
-            raise ValueError(f'disc_input_size must be one of {DISC_INPUT_SIZES}, '
-                             f'got {disc_input_size!r}')
-        if not 0.0 <= confidence_threshold <= 1.0:
-            raise ValueError('AdversarialSelfTraining confidence_threshold must be in [0, 1], '
-                             f'got {confidence_threshold}')
         weights = dict(loss_weight_adv_source=loss_weight_adv_source,
                        loss_weight_adv_target=loss_weight_adv_target,
                        loss_weight_self_training=loss_weight_self_training)
         negative = {k: v for k, v in weights.items() if v < 0}
         if negative:
             raise ValueError(f'AdversarialSelfTraining loss weights must be >= 0, got {negative}')
+        # the target's adversarial loss (Hung et al.'s lambda_semi_adv term, unmasked); the
+        # masked source term and D's losses use its gan_type
+        super().__init__(
+            loss_adv=dict(type='AdversarialLoss', gan_type=gan_type,
+                          loss_weight=loss_weight_adv_target, loss_name='loss_adv_target'),
+            init_cfg=init_cfg)
+        if disc_input_size not in DISC_INPUT_SIZES:
+            raise ValueError(f'disc_input_size must be one of {DISC_INPUT_SIZES}, '
+                             f'got {disc_input_size!r}')
+        if not 0.0 <= confidence_threshold <= 1.0:
+            raise ValueError('AdversarialSelfTraining confidence_threshold must be in [0, 1], '
+                             f'got {confidence_threshold}')
         if self_training_start < 0:
             raise ValueError(f'self_training_start must be >= 0, got {self_training_start}')
         self.num_classes = num_classes
         self.loss_weight_adv_source = loss_weight_adv_source
-        self.loss_weight_adv_target = loss_weight_adv_target
         self.loss_weight_self_training = loss_weight_self_training
         self.confidence_threshold = confidence_threshold
         self.self_training_start = self_training_start
@@ -290,9 +294,8 @@ class AdversarialSelfTraining(BaseAdaptation):
         self-training loss and the kept fraction."""
         if is_source:
             return {'loss_adv_source': self.loss_weight_adv_source * masked_adversarial_loss(
-                preds['pred'], True, preds['valid'], self.gan_type)}
-        losses = {'loss_adv_target': self.loss_weight_adv_target *
-                  adversarial_loss(preds['pred'], True, self.gan_type)}
+                preds['pred'], True, preds['valid'], self.loss_adv.gan_type)}
+        losses = {self.loss_adv.loss_name: self.loss_adv(preds['pred'], True)}
         if self._self_training_active():
             labels = confident_argmax(preds['logits'], preds['pred'], self.confidence_threshold,
                                       self.ignore_index)
@@ -303,13 +306,14 @@ class AdversarialSelfTraining(BaseAdaptation):
 
     def discriminator_losses(self, preds: Tensors, is_source: bool) -> Tensors:
         """½ L_D on the one-hot labels (source), ¼ L_D on each domain's predictions."""
+        gan_type = self.loss_adv.gan_type
         if not is_source:
-            return {'loss_d_pred': 0.25 * adversarial_loss(preds['pred'], False, self.gan_type)}
+            return {'loss_d_pred': 0.25 * adversarial_loss(preds['pred'], False, gan_type)}
         return {
             'loss_d_label':
-            0.5 * masked_adversarial_loss(preds['label'], True, preds['valid'], self.gan_type),
+            0.5 * masked_adversarial_loss(preds['label'], True, preds['valid'], gan_type),
             'loss_d_pred':
-            0.25 * masked_adversarial_loss(preds['pred'], False, preds['valid'], self.gan_type),
+            0.25 * masked_adversarial_loss(preds['pred'], False, preds['valid'], gan_type),
         }
 
 

@@ -3,6 +3,8 @@
 Convention used across mmseg_uda: the discriminator predicts the *source* domain, so source
 samples carry label 1 and target samples label 0 (Tsai et al., ICCV 2019, Sec. 3.3).
 """
+from typing import Optional
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -51,11 +53,14 @@ def domain_confusion_loss(pred: torch.Tensor, gan_type: str = 'bce') -> torch.Te
 
 @MODELS.register_module()
 class AdversarialLoss(nn.Module):
-    """Thin module around :func:`adversarial_loss`.
+    """Thin module around :func:`adversarial_loss`, the generator-side loss an adversarial
+    adaptation builds from its ``loss_adv`` config (as MMSeg heads build ``loss_decode``).
+
+    ``gan_type`` is also the discriminator's loss (``BaseAdaptation.discriminator_losses``).
 
     Args:
         gan_type (str): ``'bce'`` or ``'ls'``.
-        loss_weight (float): Multiplier of the loss (λadv for the generator side).
+        loss_weight (float): Multiplier of the loss (λadv for the generator side), >= 0.
         loss_name (str): Name of the loss item; must start with ``loss_`` to be summed.
     """
 
@@ -64,6 +69,8 @@ class AdversarialLoss(nn.Module):
         super().__init__()
         if gan_type not in GAN_TYPES:
             raise ValueError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
+        if loss_weight < 0:
+            raise ValueError(f'loss_weight must be >= 0, got {loss_weight}')
         if not loss_name.startswith('loss_'):
             raise ValueError(f'loss_name must start with "loss_", got {loss_name!r}')
         self.gan_type = gan_type
@@ -78,3 +85,23 @@ class AdversarialLoss(nn.Module):
     def loss_name(self) -> str:
         """Name of the loss item in the loss dict."""
         return self._loss_name
+
+
+@MODELS.register_module()
+class DomainConfusionLoss(AdversarialLoss):
+    """Thin module around :func:`domain_confusion_loss` (Hoffman et al., "FCNs in the Wild",
+    2016, Sec. 3.1): the same for either domain, so ``forward`` ignores the domain label.
+
+    Args:
+        gan_type (str): ``'bce'`` or ``'ls'``.
+        loss_weight (float): Multiplier of the loss, >= 0.
+        loss_name (str): Name of the loss item; must start with ``loss_``.
+    """
+
+    def __init__(self, gan_type: str = 'bce', loss_weight: float = 1.0,
+                 loss_name: str = 'loss_confusion') -> None:
+        super().__init__(gan_type, loss_weight, loss_name)
+
+    def forward(self, pred: torch.Tensor, is_source: Optional[bool] = None) -> torch.Tensor:
+        """Weighted ½(L_D + L_Dinv) of ``pred``."""
+        return self.loss_weight * domain_confusion_loss(pred, self.gan_type)
