@@ -8,6 +8,7 @@ import copy
 import glob
 import os.path as osp
 import re
+import shutil
 import sys
 
 import numpy as np
@@ -19,6 +20,9 @@ from PIL import Image
 
 from mmseg.registry import DATASETS, MODELS
 from mmseg_uda.datasets.synthetic import generate_synthetic_uda_data
+from mmseg_uda.datasets.transforms import bind_label_checks
+from mmseg_uda.engine.adabn import _plain_segmentor
+from mmseg_uda.engine.data_checks import decode_head_num_classes
 from tests.conftest import REPO
 from tests.test_launch import run_tool
 from tests.tiny_pair import load_uda_model, write_pair
@@ -114,6 +118,7 @@ def test_test_tool_tta_out_and_show_dir(tiny_test_setup):
     out = run_tool(args + ['--tta', '--out', str(root / 'tta'), '--work-dir', str(root / 'w1')],
                    cwd=root)
     assert re.search(r'mIoU: \d+\.\d+', out), out[-3000:]
+    assert 'DataChecksHook: model.segmentor.decode_head.num_classes=19' in out
     run_tool(args + ['--out', str(root / 'plain'), '--show-dir', str(root / 'show'),
                      '--work-dir', str(root / 'w2')], cwd=root)
     tta, plain = read_pngs(root / 'tta'), read_pngs(root / 'plain')
@@ -129,3 +134,25 @@ def test_test_tool_tta_out_and_show_dir(tiny_test_setup):
     assert len(drawn) == 3, drawn
     for path in drawn:  # the ground truth and the prediction side by side
         assert np.array(Image.open(path)).shape == (32, 128, 3)
+
+
+def test_data_checks_and_adabn_reach_through_the_tta_model(tiny_test_setup, tmp_path):
+    """Under --tta the class count is still checked, AdaBN finds the segmentor, and the label
+    checks of LoadCheckedAnnotations inside TestTimeAug are bound: a label value outside the
+    classes is an error naming the file."""
+    root, config, checkpoint = tiny_test_setup
+    cfg = Config.fromfile(str(config))
+    model = load_uda_model(config, checkpoint)
+    tta = MODELS.build(dict(cfg.tta_model, module=model))
+    assert decode_head_num_classes(tta) == (19, 'model.segmentor.decode_head.num_classes')
+    assert _plain_segmentor(tta) == (model.segmentor, model.segmentor.data_preprocessor)
+    shutil.copytree(root / 'data' / 'target', tmp_path / 'target')
+    dataset = DATASETS.build(dict(cfg.test_dataloader.dataset, data_root=str(tmp_path / 'target'),
+                                  pipeline=cfg.tta_pipeline))
+    assert bind_label_checks(dataset) == 1
+    label = dataset.get_data_info(0)['seg_map_path']
+    values = np.array(Image.open(label))
+    values[0, 0] = 50
+    Image.fromarray(values).save(label)
+    with pytest.raises(ValueError, match=re.escape(label)):
+        dataset[0]

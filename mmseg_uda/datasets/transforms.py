@@ -102,7 +102,19 @@ def _size(shape) -> str:
 
 
 def _transforms(dataset) -> list:
-    return list(getattr(getattr(dataset, 'pipeline', None), 'transforms', []))
+    """The transforms of ``dataset``'s pipeline, and those of every view of a ``TestTimeAug``
+    in it (its ``subroutines``; each transform once)."""
+    found: list = []
+
+    def add(steps) -> None:
+        for step in steps:
+            if not any(step is seen for seen in found):
+                found.append(step)
+            for view in getattr(step, 'subroutines', []):
+                add(getattr(view, 'transforms', []))
+
+    add(getattr(getattr(dataset, 'pipeline', None), 'transforms', []))
+    return found
 
 
 def leaf_datasets(dataset, name: str = 'dataset') -> Iterator[Tuple[str, object]]:

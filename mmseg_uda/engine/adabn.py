@@ -19,13 +19,13 @@ import torch
 from mmengine.config import ConfigDict
 from mmengine.dist import broadcast, get_world_size, is_main_process
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmengine.dataset import pseudo_collate
 from mmengine.utils import ProgressBar
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmseg.registry import DATASETS, HOOKS
+from .strict_load import inner_model
 
 
 def batchnorm_layers(module: nn.Module) -> List[Tuple[str, _BatchNorm]]:
@@ -95,9 +95,9 @@ def reestimate_bn_stats(segmentor: nn.Module, data_preprocessor: nn.Module,
 
 
 def _plain_segmentor(model: nn.Module) -> Tuple[nn.Module, nn.Module]:
-    """(segmentor, data_preprocessor) of a Runner's model, unwrapping DDP and UDASegmentor."""
-    if is_model_wrapper(model):
-        model = model.module
+    """(segmentor, data_preprocessor) of a Runner's model, unwrapping DDP, SegTTAModel and
+    UDASegmentor."""
+    model = inner_model(model)
     generator = getattr(model, 'generator', None)
     segmentor = generator.segmentor if generator is not None else model
     return segmentor, model.data_preprocessor

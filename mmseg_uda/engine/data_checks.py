@@ -11,6 +11,7 @@ from ..datasets.file_checks import FileCheckMixin, check_label_files
 from ..datasets.transforms import bind_label_checks, label_loading_steps, leaf_datasets
 from ..datasets.uda_dataset import UDADataset
 from ..datasets.warmup_sampler import sync_warmup_sampler
+from .strict_load import inner_model
 
 #: The runner's loops and the config key of their dataloader.
 LOOPS = (('_train_loop', 'train_dataloader'), ('_val_loop', 'val_dataloader'),
@@ -20,10 +21,10 @@ LOOPS = (('_train_loop', 'train_dataloader'), ('_val_loop', 'val_dataloader'),
 def decode_head_num_classes(model: nn.Module) -> Tuple[Optional[int], str]:
     """``num_classes`` of the model's decode head and its config key (``None`` without one).
 
-    Reaches through model wrappers (DDP) and :class:`~mmseg_uda.models.UDASegmentor`.
+    Reaches through model wrappers (DDP), MMSeg's ``SegTTAModel`` (``tools/test.py --tta``) and
+    :class:`~mmseg_uda.models.UDASegmentor`.
     """
-    if is_model_wrapper(model):
-        model = model.module
+    model = inner_model(model)
     key = 'model'
     if hasattr(model, 'segmentor'):
         model, key = model.segmentor, 'model.segmentor'
