@@ -19,10 +19,13 @@ scope (``mmdet/registry.py``):
   components) and then mmengine's, as in scope ``mmseg``.
 
 ``MODULE2PACKAGE`` is filled when ``mmseg_uda`` is imported, so the program must import it
-before it reads such a config: this package's ``tools/train.py`` and ``tools/test.py`` do.
-MMSegmentation's own tools (and ``mim train mmseg``) read the config first and stop with
-mmengine's "mmengine does not support to load mmseg_uda config"; give them the path of the
-package config itself (``<mmseg_uda>/.mim/configs/FOLDER/NAME.py``), whose relative bases and
+before it reads such a config: this package's ``tools/train.py`` and ``tools/test.py`` do, and
+so does ``mim train mmseg_uda CONFIG``, which runs the shipped ``.mim/tools/train.py`` (mim
+finds it in a regular install only: it looks in the distribution's location, like
+``get_installed_path``; it also looks a bare file name up among all package configs, so give a
+path where several folders use the name). MMSegmentation's own tools (``mim train mmseg``)
+read the config first and stop with mmengine's "mmengine does not support to load mmseg_uda
+config"; give them the path of the package config itself, whose relative bases and
 ``custom_imports`` need nothing more.
 """
 from mmengine.config.utils import MODULE2PACKAGE
@@ -38,9 +41,23 @@ def register_config_scope() -> None:
     MODULE2PACKAGE[SCOPE] = __name__
 
 
+class ScopeRegistry(Registry):
+    """A registry of scope ``mmseg_uda`` that resolves every name through its parent.
+
+    ``Registry.get`` imports only the registry's own ``locations`` before it looks a name up in
+    the registry and then in its ancestors, so this one first imports what its parent would
+    (e.g. ``mmseg.visualization`` for the visualizers): a name resolves as it does in scope
+    ``mmseg``, plus ``mmseg_uda``'s own components.
+    """
+
+    def import_from_location(self) -> None:
+        self.parent.import_from_location()
+        super().import_from_location()
+
+
 def _scope_child(parent: Registry) -> Registry:
-    """A registry of scope ``mmseg_uda`` resolving every name through ``parent``."""
-    return Registry(parent.name, parent=parent, scope=SCOPE, locations=['mmseg_uda'])
+    """The registry of scope ``mmseg_uda`` under ``parent``."""
+    return ScopeRegistry(parent.name, parent=parent, scope=SCOPE, locations=['mmseg_uda'])
 
 
 RUNNERS = _scope_child(mmseg_registry.RUNNERS)

@@ -63,6 +63,26 @@ def test_package_scope_builds_mmseg_and_mmseg_uda_components(tmp_path):
     assert cfg.test_pipeline[1]._scope_ == 'mmseg_uda'
 
 
+def test_runner_builds_from_a_user_config_in_a_fresh_process(tmp_path):
+    """The runner builds every part it builds up front (model, visualizer, hooks) from the
+    scope's registries in a process that imported only mmseg_uda, so names
+    of MMSeg modules mmseg_uda does not import itself (e.g. its visualizer) resolve too."""
+    user = write_user_config(tmp_path)
+    check = ('import mmseg_uda; from mmengine.config import Config; '
+             'from mmengine.runner import Runner; '
+             f'cfg = Config.fromfile({user!r}); cfg.work_dir = {str(tmp_path / "work")!r}; '
+             'runner = Runner.from_cfg(cfg); '
+             'print(type(runner.model).__name__, type(runner.visualizer).__name__, '
+             '*sorted(type(h).__name__ for h in runner.hooks))')
+    proc = subprocess.run([sys.executable, '-c', check], cwd=REPO, capture_output=True,
+                          text=True, timeout=300,
+                          env={**os.environ, 'OMP_NUM_THREADS': '1', 'CUDA_VISIBLE_DEVICES': ''})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    model, visualizer, *hooks = proc.stdout.splitlines()[-1].split()
+    assert (model, visualizer) == ('UDASegmentor', 'SegLocalVisualizer')
+    assert {'SafeCheckpointHook', 'SegVisualizationHook', 'DataChecksHook'} <= set(hooks), hooks
+
+
 def test_wheel_ships_configs_and_tools_for_mmseg_uda_scope(tmp_path):
     """A wheel built from the checkout holds copies under mmseg_uda/.mim; unpacked on its own
     (as pip installs a pure-Python wheel), it resolves the user config from those copies."""
