@@ -9,7 +9,7 @@ import pytest
 from mmengine.config import Config
 
 from mmseg.apis import inference_model, init_model
-from mmseg_uda.engine.export import export_plain
+from mmseg_uda.engine.export import export_plain, plain_config
 from tests.conftest import REPO
 from tests.test_launch import run_tool
 from tests.tiny_pair import PALETTE, uda_prediction, write_images, write_pair
@@ -99,3 +99,17 @@ def test_export_errors_name_the_problem(tmp_path):
     with pytest.raises(KeyError, match='test_dataloader.dataset.pipeline is missing'):
         export_plain(str(no_test), str(checkpoint), str(tmp_path / 'b'))
     assert not (tmp_path / 'a').exists() and not (tmp_path / 'b').exists()
+
+
+@pytest.mark.parametrize('path, ours', [
+    ('patch_align/segformer_mit-b0_patch_cityscapes.py', []),
+    ('output_space/gta2cs_deeplabv2_r101_1xb1.py', ['DeepLabV2ResNet', 'DeepLabV2Head']),
+    ('fcn_wild/gta2cs_vgg16_ga.py', ['DilatedVGG16']),
+])
+def test_shipped_configs_need_mmseg_uda_only_for_its_components(path, ours):
+    """MMSeg's SegFormer wrapped for patch alignment exports to a stock config; the DeepLabV2
+    and VGG-16 configs name the components registered by mmseg_uda."""
+    plain, needs = plain_config(Config.fromfile(f'{REPO}/configs/{path}'))
+    assert [type_ for _, type_ in needs] == ours
+    assert ('custom_imports' in plain) == bool(ours)
+    assert plain.model.type == 'EncoderDecoder' and 'adaptations' not in plain.model
