@@ -193,10 +193,13 @@ def test_nonfinite_gradient_skips_the_step_then_stops(message_hub_iter):
     assert all(torch.equal(v, before[k]) for k, v in params(model).items())
     handle.remove()
     # a finite step resets the consecutive count; the running total stays
-    model._nonfinite_in_a_row = 0
     log_vars = model.train_step(uda_batch(), optim)
     assert log_vars['nonfinite_steps'].item() == 2 and 'src.loss' in log_vars
     assert any(not torch.equal(v, before[k]) for k, v in params(model).items())
+    handle = nan_feature_gradient(model)
+    log_vars = model.train_step(uda_batch(seed=2), optim)  # 1 in a row again: skipped only
+    assert log_vars['nonfinite_steps'].item() == 3
+    handle.remove()
 
 
 def test_nonfinite_batchnorm_statistics_stop_at_once(message_hub_iter):
