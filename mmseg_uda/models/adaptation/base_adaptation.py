@@ -73,8 +73,14 @@ class BaseAdaptation(BaseModule):
         init_cfg (dict, optional): Initialisation config.
     """
 
+    # Declarations: class attributes holding the defaults; an adaptation whose value depends on
+    # its arguments sets its own in ``__init__``.
     #: Segmentor outputs this adaptation reads; checked against the segmentor at build time.
     required_outputs: Tuple[str, ...] = ('logits', )
+    #: Whether this adaptation has any target-side loss (else no target pass is run for it).
+    uses_target: bool = True
+    #: Whether the target samples must carry (pseudo) labels as ``gt_sem_seg``.
+    reads_target_labels: bool = False
     #: Whether the generator step also asks for adversarial losses of the *source*
     #: representations (e.g. domain confusion on both domains, Hoffman et al. 2016).
     adversarial_on_source: bool = False
@@ -99,11 +105,6 @@ class BaseAdaptation(BaseModule):
             if wrong:
                 raise TypeError(f'{type(self).__name__} loss_adv must build AdversarialLoss '
                                 f'modules (or subclasses), got {wrong}')
-
-    @property
-    def uses_target(self) -> bool:
-        """Whether this adaptation has any target-side loss (else no target pass is run for it)."""
-        return True
 
     def build_discriminator(self) -> Optional[nn.Module]:
         """The discriminator of this adaptation, or None if it has none.

@@ -137,8 +137,6 @@ class CategoryAdaptation(CheckpointedFileState, BaseAdaptation):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    required_outputs = ('logits', )
-
     def __init__(self, num_classes: int, stats_file: str,
                  classes: Union[None, str, Sequence[str]] = None,
                  source_config: Optional[str] = None, loss_weight: float = 1.0,

@@ -138,8 +138,6 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    required_outputs = ('logits', )
-
     def __init__(self, num_classes: int, patch_size, modes_file: Optional[str] = None,
                  modes: Optional[torch.Tensor] = None, grid=(2, 2), num_modes: int = 50,
                  hidden_channels: int = 256, head_pooling: str = 'cell',
@@ -175,6 +173,8 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
         self.register_buffer('modes', modes)  # persistent: part of every checkpoint
         self.file_state_ready = modes_file is None or osp.isfile(modes_file)
         self.loss_weight_cluster = loss_weight_cluster
+        # only Ladv reads target images: the Ls + Ld ablation (λadv = 0) has no target pass
+        self.uses_target = self.loss_adv.loss_weight != 0
         self.ignore_index = ignore_index
         self.discriminator_cfg = dict(discriminator)
         if not 0.0 <= min_labelled_fraction <= 1.0:
@@ -203,11 +203,6 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
         Without the file there is nothing to check here (see :meth:`check_file_state`)."""
         if self.modes_file is not None and osp.isfile(self.modes_file):
             self._read_modes(classes, dataset)
-
-    @property
-    def uses_target(self) -> bool:
-        """Only Ladv reads target images: the Ls + Ld ablation (λadv = 0) has no target pass."""
-        return self.loss_adv.loss_weight != 0
 
     def build_discriminator(self) -> Optional[DiscriminatorDict]:
         """The discriminator on the K-dim patch representations (none when λadv = 0)."""

@@ -215,8 +215,6 @@ class AdversarialSelfTraining(BaseAdaptation):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    required_outputs = ('logits', )
-
     def __init__(self, num_classes: int, loss_weight_adv_source: float = 0.01,
                  loss_weight_adv_target: float = 0.001, loss_weight_self_training: float = 0.1,
                  confidence_threshold: float = 0.2, self_training_start: int = 0,
@@ -341,9 +339,7 @@ class PseudoLabelTraining(BaseAdaptation):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    required_outputs = ('logits', )
-    #: The target samples must carry their pseudo labels as ``gt_sem_seg``.
-    reads_target_labels = True
+    reads_target_labels = True  # the pseudo labels, as the target samples' gt_sem_seg
 
     def __init__(self, num_classes: int, loss_weight: float = 1.0, ignore_index: int = 255,
                  align_corners: bool = False, init_cfg=None) -> None:
