@@ -16,7 +16,7 @@ from .base_adaptation import (BaseAdaptation, CheckpointedFileState, Outputs, Te
 from .patch_cluster_head import PatchClusterHead
 
 #: Key of the patch representation F in the representations / discriminator dicts.
-REPRESENTATION = 'modes'
+REP_KEY = 'modes'
 
 
 def crop_to_patch_grid(logits: torch.Tensor, input_shape: Sequence[int],
@@ -209,7 +209,7 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
         if self.loss_adv.loss_weight == 0:  # the Ls + Ld ablation: nothing to train it for
             return None
         return DiscriminatorDict({
-            REPRESENTATION: MODELS.build(dict(self.discriminator_cfg, in_channels=self.num_modes))
+            REP_KEY: MODELS.build(dict(self.discriminator_cfg, in_channels=self.num_modes))
         })
 
     def patch_targets(self, data_samples: SampleList,
@@ -257,4 +257,4 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
             targets = self.patch_targets(data_samples, outputs['input_shape'])
             losses['loss_cluster'] = self.loss_weight_cluster * patch_cluster_loss(
                 mode_logits, targets, self.ignore_index)
-        return losses, {REPRESENTATION: F.softmax(mode_logits, dim=1)}
+        return losses, {REP_KEY: F.softmax(mode_logits, dim=1)}
