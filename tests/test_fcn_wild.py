@@ -635,3 +635,33 @@ def test_solver_state_is_logged_and_non_convergence_warned(tmp_path, monkeypatch
     assert len(warnings) == 2 and all(level == logging.WARNING for _, level in warnings)
     assert 'stopped after 1 steps with residual' in warnings[0][0]
     assert '10 unconverged solve(s)' in warnings[1][0]
+
+
+def test_category_adaptation_loss_cmil_config_replaces_the_older_arguments(tmp_path):
+    stats = write_stats(tmp_path / 's.json')
+    solver = dict(loss_weight=0.5, present_threshold=0.2, num_iters=7, suppress_absent=False)
+    older = CategoryAdaptation(num_classes=4, stats_file=stats, **solver)
+    built = CategoryAdaptation(num_classes=4, stats_file=stats,
+                               loss_cmil=dict(type='ConstrainedMILLoss', **solver))
+    assert built.loss.solver_cfg == older.loss.solver_cfg
+    assert built.loss.solver_cfg['num_iters'] == 7 and built.loss.loss_weight == 0.5
+    assert list(built.state_dict()) == list(older.state_dict()) == [
+        'loss.alpha', 'loss.delta', 'loss.gamma']
+    logits = torch.randn(2, 4, 6, 6)
+    assert torch.equal(built.loss(logits), older.loss(logits))
+    with pytest.raises(ValueError, match=r'CategoryAdaptation takes loss_cmil or the arguments '
+                       r'it replaces \(loss_weight, .*, tol\), not both; .* and '
+                       r"\{'num_iters': 7\}"):
+        CategoryAdaptation(num_classes=4, stats_file=stats, num_iters=7,
+                           loss_cmil=dict(type='ConstrainedMILLoss'))
+    with pytest.raises(ValueError, match=r"loss_cmil must not set \['alpha'\]: α, δ, γ come "
+                       'from stats_file'):
+        CategoryAdaptation(num_classes=4, stats_file=stats,
+                           loss_cmil=dict(type='ConstrainedMILLoss', alpha=[0.1] * 4))
+    with pytest.raises(TypeError, match=r'CategoryAdaptation loss_cmil: AdversarialLoss\.'
+                       r"__init__\(\) got an unexpected keyword argument 'alpha'"):
+        CategoryAdaptation(num_classes=4, stats_file=stats,
+                           loss_cmil=dict(type='AdversarialLoss'))
+    with pytest.raises(ValueError, match='CategoryAdaptation loss_cmil: .*loss_weight must be '
+                       '>= 0, got -1'):
+        CategoryAdaptation(num_classes=4, stats_file=stats, loss_weight=-1)

@@ -58,10 +58,16 @@ LS = dict(type='AdversarialLoss', gan_type='ls')
     ('configs/fcn_wild/camvid_day2dusk_ga.py model.adaptations.ga.gan_type=ls',
      dict(ga=dict(gan_type=None, loss_weight=None,
                   loss_adv=dict(type='DomainConfusionLoss', gan_type='ls', loss_weight=0.1)))),
+    ('configs/fcn_wild/camvid_day2dusk_ga_ca.py',
+     dict(ca=dict(loss_weight=None, present_threshold=None, large_class_threshold=None,
+                  large_class_grad_scale=None,
+                  loss_cmil=dict(type='ConstrainedMILLoss', loss_weight=1.0,
+                                 present_threshold=0.1, large_class_threshold=0.1,
+                                 large_class_grad_scale=0.1)))),
 ])
-def test_loss_adv_config_trains_exactly_as_the_older_arguments(older, loss_adv):
-    """The same run with ``loss_adv=dict(type='AdversarialLoss', ...)`` in place of the older
-    arguments: identical values, to the bit, and the same state dict."""
+def test_loss_config_trains_exactly_as_the_older_arguments(older, loss_adv):
+    """The same run with ``loss_adv=dict(type='AdversarialLoss', ...)`` (or ``loss_cmil``) in
+    place of the older arguments: identical values, to the bit, and the same state dict."""
     new = uda_equivalence.fingerprint(older.split()[0],
                                       overrides=dict(model=dict(adaptations=loss_adv)))
     assert new == uda_equivalence.fingerprint(older)

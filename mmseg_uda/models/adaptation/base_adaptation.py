@@ -20,29 +20,39 @@ Tensors = Dict[str, torch.Tensor]
 LossConfig = Union[None, ConfigType, Dict[str, ConfigType]]
 
 
-def loss_adv_or_older(owner: str, loss_adv: LossConfig, default: ConfigType,
+def loss_cfg_or_older(owner: str, name: str, loss_cfg: LossConfig, default: ConfigType,
                       **older: Tuple[str, object]) -> LossConfig:
-    """``loss_adv``, or the loss config that the older arguments it replaces describe.
+    """A loss config argument (``loss_adv``, ``loss_cmil``), or the loss config that the older
+    arguments it replaces describe.
 
     Args:
         owner: The adaptation, named in the error.
-        loss_adv: The ``loss_adv`` given, or None.
+        name: The loss config argument, named in the error.
+        loss_cfg: Its value, or None.
         default: The loss config the older arguments default to.
         **older: By the loss-config key each sets, the older argument's name and value
             (None when not given), e.g. ``loss_weight=('loss_weight_adv', 0.001)``.
 
     Raises:
-        ValueError: When ``loss_adv`` and an older argument are both given.
+        ValueError: When ``loss_cfg`` and an older argument are both given.
     """
-    given = {name: value for name, value in older.values() if value is not None}
-    if loss_adv is None:
+    given = {arg: value for arg, value in older.values() if value is not None}
+    if loss_cfg is None:
         return dict(default, **{key: value for key, (_, value) in older.items()
                                 if value is not None})
     if given:
-        names = ', '.join(name for name, _ in older.values())
-        raise ValueError(f'{owner} takes loss_adv or the arguments it replaces ({names}), not '
-                         f'both; got loss_adv={loss_adv!r} and {given}')
-    return loss_adv
+        names = ', '.join(arg for arg, _ in older.values())
+        raise ValueError(f'{owner} takes {name} or the arguments it replaces ({names}), not '
+                         f'both; got {name}={loss_cfg!r} and {given}')
+    return loss_cfg
+
+
+def build_loss(owner: str, name: str, cfg: ConfigType) -> nn.Module:
+    """``MODELS.build(cfg)``, its errors prefixed with the adaptation and the argument."""
+    try:
+        return MODELS.build(cfg)
+    except (TypeError, ValueError, KeyError) as err:
+        raise type(err)(f'{owner} {name}: {err}') from err
 
 
 class BaseAdaptation(BaseModule):
@@ -93,11 +103,10 @@ class BaseAdaptation(BaseModule):
         super().__init__(init_cfg=init_cfg)
         self.loss_adv: Union[None, AdversarialLoss, ModuleDict] = None
         if loss_adv is not None:
-            try:
-                self.loss_adv = MODELS.build(loss_adv) if 'type' in loss_adv else ModuleDict(
-                    {key: MODELS.build(cfg) for key, cfg in loss_adv.items()})
-            except (TypeError, ValueError, KeyError) as err:
-                raise type(err)(f'{type(self).__name__} loss_adv: {err}') from err
+            owner = type(self).__name__
+            self.loss_adv = build_loss(owner, 'loss_adv', loss_adv) if 'type' in loss_adv else \
+                ModuleDict({key: build_loss(owner, 'loss_adv', cfg)
+                            for key, cfg in loss_adv.items()})
             losses = self.loss_adv.values() if isinstance(self.loss_adv, nn.ModuleDict) else [
                 self.loss_adv]
             wrong = [type(loss).__name__ for loss in losses

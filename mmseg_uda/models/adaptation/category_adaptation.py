@@ -6,14 +6,13 @@ import torch
 import torch.nn.functional as F
 
 from mmseg.registry import DATASETS, MODELS
-from mmseg.utils import SampleList
+from mmseg.utils import OptConfigType, SampleList
 from ...label_stats import (COMPUTE_CLASS_STATS_COMMAND, ClassSizeStats, check_same_classes,
                             load_class_size_stats, to_pair)
 from ..losses.constrained_mil import ConstrainedMILLoss
-from .base_adaptation import BaseAdaptation, CheckpointedFileState, Outputs, Tensors
+from .base_adaptation import (BaseAdaptation, CheckpointedFileState, Outputs, Tensors,
+                              build_loss, loss_cfg_or_older)
 
-#: Name of the loss item (prefixed ``tgt.<adaptation name>.`` in the logs).
-LOSS_NAME = 'loss_cmil'
 #: Smallest probability kept when area-averaged probabilities are turned back into logs.
 _MIN_PROB = 1e-12
 
@@ -119,35 +118,59 @@ class CategoryAdaptation(CheckpointedFileState, BaseAdaptation):
             first iteration (:meth:`check_dataset_classes`).
         source_config (str, optional): Config whose source training set the statistics
             describe; named in the command of the missing-file error.
-        loss_weight (float): Weight of ``loss_cmil``.
+        loss_weight (float, optional): Weight of ``loss_cmil`` (default 1).
         output_size (int | tuple[int, int], optional): Grid (h, w) on which the constraints are
             imposed; the logits are resized to it (see :func:`resize_scores`).
         output_stride (int, optional): Alternatively, the grid's stride relative to the network
             input (the grid is ``input // stride``). Neither: the logits' own resolution.
-        present_threshold (float): Presence threshold relative to α_c (0.1 in the paper).
-        suppress_absent (bool): Whether classes that are not present get no mass in the latent
-            distribution (the constrained CNN; default) or are left unconstrained.
-        large_class_threshold (float): α_c above which a class is "large" (0.1 in the paper).
-        large_class_grad_scale (float): Gradient factor of large classes (0.1 in the paper).
-        slack_weight (float): Penalty β of a lower-bound violation (bound of its dual variable).
-        num_iters (int): Maximum dual-ascent steps of the latent-distribution solver.
-        step_size (float): Preconditioned dual-ascent step.
-        max_step (float): Largest dual change per step.
-        tol (float): Convergence tolerance of the solver.
+        present_threshold (float, optional): Presence threshold relative to α_c (0.1 in the
+            paper).
+        suppress_absent (bool, optional): Whether classes that are not present get no mass in
+            the latent distribution (the constrained CNN; default) or are left unconstrained.
+        large_class_threshold (float, optional): α_c above which a class is "large" (0.1 in
+            the paper).
+        large_class_grad_scale (float, optional): Gradient factor of large classes (0.1 in the
+            paper).
+        slack_weight (float, optional): Penalty β of a lower-bound violation (bound of its dual
+            variable).
+        num_iters (int, optional): Maximum dual-ascent steps of the latent-distribution solver.
+        step_size (float, optional): Preconditioned dual-ascent step.
+        max_step (float, optional): Largest dual change per step.
+        tol (float, optional): Convergence tolerance of the solver.
+        loss_cmil (dict, optional): The loss, ``dict(type='ConstrainedMILLoss', loss_weight=...,
+            present_threshold=..., ...)`` (the arguments above, defaults of
+            :class:`~mmseg_uda.models.losses.ConstrainedMILLoss`), built as MMSeg heads build
+            ``loss_decode``; α, δ, γ come from ``stats_file``. Default: built from
+            ``loss_weight`` and the solver arguments above, which it replaces (give one or the
+            other).
         init_cfg (dict, optional): Initialisation config.
     """
 
     def __init__(self, num_classes: int, stats_file: str,
                  classes: Union[None, str, Sequence[str]] = None,
-                 source_config: Optional[str] = None, loss_weight: float = 1.0,
+                 source_config: Optional[str] = None, loss_weight: Optional[float] = None,
                  output_size=None, output_stride: Optional[int] = None,
-                 present_threshold: float = 0.1, suppress_absent: bool = True,
-                 large_class_threshold: float = 0.1, large_class_grad_scale: float = 0.1,
-                 slack_weight: float = 2.0, num_iters: int = 100, step_size: float = 0.5,
-                 max_step: float = 1.0, tol: float = 1e-4, init_cfg=None) -> None:
+                 present_threshold: Optional[float] = None,
+                 suppress_absent: Optional[bool] = None,
+                 large_class_threshold: Optional[float] = None,
+                 large_class_grad_scale: Optional[float] = None,
+                 slack_weight: Optional[float] = None, num_iters: Optional[int] = None,
+                 step_size: Optional[float] = None, max_step: Optional[float] = None,
+                 tol: Optional[float] = None, loss_cmil: OptConfigType = None,
+                 init_cfg=None) -> None:
+        older = dict(loss_weight=loss_weight, present_threshold=present_threshold,
+                     suppress_absent=suppress_absent,
+                     large_class_threshold=large_class_threshold,
+                     large_class_grad_scale=large_class_grad_scale, slack_weight=slack_weight,
+                     num_iters=num_iters, step_size=step_size, max_step=max_step, tol=tol)
+        loss_cmil = loss_cfg_or_older('CategoryAdaptation', 'loss_cmil', loss_cmil,
+                                      dict(type='ConstrainedMILLoss'),
+                                      **{key: (key, value) for key, value in older.items()})
+        fixed = sorted({'alpha', 'delta', 'gamma', 'persistent_stats'} & set(loss_cmil))
+        if fixed:
+            raise ValueError(f'CategoryAdaptation loss_cmil must not set {fixed}: α, δ, γ come '
+                             'from stats_file and are kept in the checkpoint')
         super().__init__(init_cfg=init_cfg)
-        if loss_weight < 0:
-            raise ValueError(f'CategoryAdaptation loss_weight must be >= 0, got {loss_weight}')
         if output_size is not None and output_stride is not None:
             raise ValueError('CategoryAdaptation takes at most one of output_size and '
                              f'output_stride, got {output_size!r} and {output_stride!r}')
@@ -172,13 +195,9 @@ class CategoryAdaptation(CheckpointedFileState, BaseAdaptation):
         else:  # placeholders until a checkpoint or the file provides them
             alpha, delta, gamma = [0.0] * num_classes, [0.0] * num_classes, [1.0] * num_classes
         self.file_state_ready = self.stats is not None
-        self.loss = ConstrainedMILLoss(
-            alpha, delta, gamma, loss_weight=loss_weight,
-            loss_name=LOSS_NAME, present_threshold=present_threshold,
-            suppress_absent=suppress_absent, large_class_threshold=large_class_threshold,
-            large_class_grad_scale=large_class_grad_scale, slack_weight=slack_weight,
-            num_iters=num_iters, step_size=step_size, max_step=max_step, tol=tol,
-            persistent_stats=True)
+        self.loss: ConstrainedMILLoss = build_loss(
+            'CategoryAdaptation', 'loss_cmil',
+            dict(loss_cmil, alpha=alpha, delta=delta, gamma=gamma, persistent_stats=True))
 
     file_state_keys = ('loss.alpha', 'loss.delta', 'loss.gamma')
 
@@ -236,7 +255,7 @@ class CategoryAdaptation(CheckpointedFileState, BaseAdaptation):
         solution = result.solution
         device = result.loss.device
         return {
-            LOSS_NAME: result.loss,
+            self.loss.loss_name: result.loss,
             'cmil_residual': torch.tensor(solution.residual, device=device),
             'cmil_steps': torch.tensor(float(solution.num_iters), device=device),
             'cmil_present': result.present.sum(dim=1).float().mean(),

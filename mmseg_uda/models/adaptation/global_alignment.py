@@ -6,7 +6,7 @@ import torch
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
 from ..discriminators import DiscriminatorDict
-from .base_adaptation import BaseAdaptation, Outputs, Tensors, loss_adv_or_older
+from .base_adaptation import BaseAdaptation, Outputs, Tensors, loss_cfg_or_older
 
 #: Key of the aligned representation in this adaptation's representation dict.
 REP_KEY = 'features'
@@ -52,8 +52,8 @@ class GlobalFeatureAlignment(BaseAdaptation):
                  discriminator: ConfigType = dict(type='FeatureDiscriminator'),
                  loss_adv: OptConfigType = None, init_cfg=None) -> None:
         super().__init__(
-            loss_adv=loss_adv_or_older(
-                'GlobalFeatureAlignment', loss_adv, dict(type='DomainConfusionLoss'),
+            loss_adv=loss_cfg_or_older(
+                'GlobalFeatureAlignment', 'loss_adv', loss_adv, dict(type='DomainConfusionLoss'),
                 loss_weight=('loss_weight', loss_weight), gan_type=('gan_type', gan_type)),
             init_cfg=init_cfg)
         if in_channels < 1:

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
 from ..discriminators import DiscriminatorDict
-from .base_adaptation import BaseAdaptation, Outputs, Tensors, loss_adv_or_older
+from .base_adaptation import BaseAdaptation, Outputs, Tensors, loss_cfg_or_older
 
 DISC_INPUT_SIZES = ('input', 'logits')
 
@@ -57,8 +57,8 @@ class OutputSpaceAdaptation(BaseAdaptation):
             raise ValueError(f"levels must be a non-empty subset of ('logits', 'aux_logits'), "
                              f'got {levels}')
         older = loss_adv is None
-        loss_adv = loss_adv_or_older(
-            'OutputSpaceAdaptation', loss_adv,
+        loss_adv = loss_cfg_or_older(
+            'OutputSpaceAdaptation', 'loss_adv', loss_adv,
             dict(type='AdversarialLoss', loss_weight=(0.001, )),
             loss_weight=('loss_weights', loss_weights), gan_type=('gan_type', gan_type))
         if older:  # one loss per level weight

@@ -12,7 +12,7 @@ from ...label_stats import (assign_modes, load_patch_modes, patch_grid_size, pat
                             to_pair)
 from ..discriminators import DiscriminatorDict
 from .base_adaptation import (BaseAdaptation, CheckpointedFileState, Outputs, Tensors,
-                              loss_adv_or_older)
+                              loss_cfg_or_older)
 from .patch_cluster_head import PatchClusterHead
 
 #: Key of the patch representation F in the representations / discriminator dicts.
@@ -147,8 +147,9 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
                  discriminator: ConfigType = dict(type='FCDiscriminator'),
                  loss_adv: OptConfigType = None, init_cfg=None) -> None:
         super().__init__(
-            loss_adv=loss_adv_or_older(
-                'PatchAlignment', loss_adv, dict(type='AdversarialLoss', loss_weight=0.0005),
+            loss_adv=loss_cfg_or_older(
+                'PatchAlignment', 'loss_adv', loss_adv,
+                dict(type='AdversarialLoss', loss_weight=0.0005),
                 loss_weight=('loss_weight_adv', loss_weight_adv), gan_type=('gan_type', gan_type)),
             init_cfg=init_cfg)
         if (modes_file is None) == (modes is None):

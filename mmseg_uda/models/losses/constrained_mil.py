@@ -324,7 +324,7 @@ class ConstrainedMILLoss(nn.Module):
         alpha (Sequence[float]): α_c per class (see ``mmseg_uda.label_stats``).
         delta (Sequence[float]): δ_c per class.
         gamma (Sequence[float]): γ_c per class.
-        loss_weight (float): Multiplier of the loss.
+        loss_weight (float): Multiplier of the loss, >= 0.
         loss_name (str): Name of the loss item; must start with ``loss_``.
         present_threshold, suppress_absent, large_class_threshold, large_class_grad_scale,
         slack_weight, num_iters, step_size, max_step, tol: See :func:`constrained_mil`.
@@ -342,6 +342,8 @@ class ConstrainedMILLoss(nn.Module):
         super().__init__()
         if not loss_name.startswith('loss_'):
             raise ValueError(f'loss_name must start with "loss_", got {loss_name!r}')
+        if loss_weight < 0:
+            raise ValueError(f'loss_weight must be >= 0, got {loss_weight}')
         stats = {}
         for name, values in (('alpha', alpha), ('delta', delta), ('gamma', gamma)):
             tensor = torch.as_tensor(values, dtype=torch.float32)
