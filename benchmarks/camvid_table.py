@@ -42,6 +42,8 @@ import threading
 import time
 from typing import Dict, List, Optional, Tuple
 
+import numpy as np
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
@@ -531,10 +533,10 @@ def class_iou_chart(results: List[dict], methods: List[str], out: str) -> None:
         if not runs:
             continue
         name = 'source only + AdaBN' if key == 'class_iou_adabn' else method
-        per_class = [[run[c] for run in runs] for c in classes]
-        series[f'{name} (n={len(runs)})'] = [statistics.mean(v) for v in per_class]
+        per_class = np.array([[float(run[c]) for c in classes] for run in runs])  # nan: absent
+        series[f'{name} (n={len(runs)})'] = per_class.mean(axis=0).tolist()
         if len(runs) > 1:
-            errors[f'{name} (n={len(runs)})'] = [statistics.stdev(v) for v in per_class]
+            errors[f'{name} (n={len(runs)})'] = per_class.std(axis=0, ddof=1).tolist()
     plot_class_iou(series, classes, out, errors=errors,
                    title='CamVid day -> dusk, per-class dusk test IoU (mean ± std over seeds)')
 

@@ -286,3 +286,23 @@ def test_matrix_table_pairs_each_row_with_source_only_adabn_and_its_patch_twin()
                                     '+2.00 ± 1.41']
     assert rows['Ou (output space)'][0] == '-'  # not run
     assert rows['AdaBN (source only + AdaBN)'][0] == '34.50 ± 2.12'
+
+
+def test_report_writes_the_matrix_and_the_per_class_charts(tmp_path):
+    args = camvid_table.parse_args(['--model', 'lite0', '--table', 'matrix', '--work-dir',
+                                    str(tmp_path)])
+    sweep = camvid_table.Sweep(args)
+    for r in matrix_results():
+        run_dir = sweep.run_dir(r['method'], r['seed'])
+        camvid_table.os.makedirs(run_dir)
+        with open(f'{run_dir}/result.json', 'w') as f:
+            camvid_table.json.dump(r, f)
+    sweep.write_table()
+    text = (tmp_path / 'results.md').read_text()
+    assert '## Tsai et al. 2019 Tables 2-3 rows' in text
+    assert '| Pi (FDA) | 35.00 ± 0.00 | +4.00 ± 1.41 |' in text
+    from PIL import Image
+    for name in ('class_iou.png', 'class_iou_patch.png'):
+        with Image.open(tmp_path / name) as im:
+            im.load()
+            assert im.width > 400 and im.height > 200
