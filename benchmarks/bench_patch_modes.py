@@ -48,6 +48,7 @@ sys.path.insert(0, REPO)
 
 import mmseg_uda  # noqa: E402,F401  (registers the datasets and transforms)
 from mmseg_uda.datasets.convert import write_label_png  # noqa: E402
+from mmseg_uda.models.adaptation import PatchAlignment  # noqa: E402
 from mmseg_uda.source_labels import SourceLabelMaps  # noqa: E402
 
 
@@ -69,6 +70,11 @@ GTA_SIZE = (1914, 1052)
 CONFIG = osp.join(REPO, 'configs', 'patch_align', 'gta2cs.py')
 CAMVID_ROOT = osp.join(osp.dirname(REPO), 'shared', 'data', 'camvid_daydusk')
 LABEL_SUFFIX = '_labelTrainIds.png'  # GTA5Dataset's seg_map_suffix
+
+
+def default_grid() -> Tuple[int, int]:
+    """PatchAlignment's default cells per patch (the paper's 2x2)."""
+    return PatchAlignment.geometry_of(dict(patch_size=1))['grid']
 
 
 def random_labels(rng: np.random.Generator, num: int) -> np.ndarray:
@@ -174,8 +180,8 @@ def in_memory(args: argparse.Namespace) -> Dict[str, float]:
     cpu = cpu_seconds()
     stream = with_checkpoints(batches(), args.num, 'in memory',
                               lambda: time.perf_counter() - start - generating)
-    fit_modes(stream, args.k, (args.patch_size, args.patch_size), NUM_CLASSES, IGNORE, (2, 2),
-              args.seed)
+    fit_modes(stream, args.k, (args.patch_size, args.patch_size), NUM_CLASSES, IGNORE,
+              default_grid(), args.seed)
     seconds = time.perf_counter() - start - generating
     return dict(maps=args.num, seconds=seconds, cpu=cpu_seconds() - cpu - generating_cpu,
                 rss=rss_mib()[1], worker_rss=0.0)
@@ -194,8 +200,8 @@ def from_files(args: argparse.Namespace, full_pipeline: bool) -> Dict[str, float
     name = 'full pipeline' if full_pipeline else 'label path'
     stream = with_checkpoints(source.batches(), len(source), f'from files, {name}',
                               lambda: time.perf_counter() - start)
-    fit_modes(stream, args.k, (args.patch_size, args.patch_size), NUM_CLASSES, IGNORE, (2, 2),
-              args.seed)
+    fit_modes(stream, args.k, (args.patch_size, args.patch_size), NUM_CLASSES, IGNORE,
+              default_grid(), args.seed)
     seconds = time.perf_counter() - start
     return dict(maps=len(source), seconds=seconds, cpu=cpu_seconds() - cpu, rss=rss_mib()[1],
                 worker_rss=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)

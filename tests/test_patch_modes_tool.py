@@ -15,6 +15,7 @@ from mmengine.config import Config
 from mmseg.datasets import CityscapesDataset
 from mmseg_uda.datasets.synthetic import generate_synthetic_uda_data
 from mmseg_uda.label_stats import load_patch_modes
+from mmseg_uda.models.adaptation import PatchAlignment
 from tests.conftest import REPO
 
 K = 4
@@ -48,6 +49,11 @@ train_dataloader = dict(dataset=dict(source=dict(data_root={data['source_root']!
     return config
 
 
+def configured_grid(config: Path) -> tuple:
+    """The cells per patch the config's PatchAlignment builds (it sets none: the default)."""
+    return PatchAlignment.geometry_of(Config.fromfile(str(config)).model.adaptations.patch)['grid']
+
+
 @pytest.fixture(scope='module')
 def synthetic_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_config(tmp_path_factory.mktemp('patch_modes'), num_train=6)
@@ -56,10 +62,12 @@ def synthetic_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_build_patch_modes_on_synthetic_data(synthetic_config: Path, tmp_path: Path) -> None:
     out = tmp_path / 'modes' / 'synthetic_k4.pth'
     log = build_modes(synthetic_config, out, '--seed', '3')
-    modes = load_patch_modes(str(out), NUM_CLASSES, PATCH, (2, 2), K)
+    grid = configured_grid(synthetic_config)
+    modes = load_patch_modes(str(out), NUM_CLASSES, PATCH, grid, K)
     data = torch.load(out, weights_only=True)
     assert data['classes'] == list(CityscapesDataset.METAINFO['classes'])
-    assert (data['k'], data['patch_size'], data['grid'], data['seed']) == (K, [16, 16], [2, 2], 3)
+    assert (data['k'], data['patch_size'], data['grid'], data['seed']) == \
+        (K, [PATCH, PATCH], list(grid), 3)
     assert data['dataset'].startswith('CityscapesDataset:')
     # centres of normalised cell histograms: every cell sums to 1 (or 0 if never labelled)
     cell_sums = modes.view(K, 4, NUM_CLASSES).sum(-1)
@@ -80,7 +88,8 @@ def test_build_patch_modes_max_patches_and_overrides(synthetic_config: Path,
     sizes = re.search(r'mode sizes \(patches\): min (\d+), median (\d+), max (\d+)', log)
     assert re.search(r'patches: 40 from \d+ label maps', log), log
     assert sizes and int(sizes.group(3)) <= 40
-    assert load_patch_modes(str(out), NUM_CLASSES, 32, (2, 2), 3).shape == (3, 4 * NUM_CLASSES)
+    assert load_patch_modes(str(out), NUM_CLASSES, 32, configured_grid(synthetic_config),
+                            3).shape == (3, 4 * NUM_CLASSES)
 
 
 def test_out_of_range_label_is_refused_naming_the_file(tmp_path: Path) -> None:

@@ -18,8 +18,9 @@ scikit-learn's ``MiniBatchKMeans(n_clusters=K, random_state=seed).partial_fit``,
 batch, so memory stays bounded whatever the dataset size. The centres are written with
 :func:`mmseg_uda.label_stats.save_patch_modes`.
 
-Patch size, grid, K and ignore index default to the config's ``PatchAlignment`` adaptation
-(``--patch-size`` / ``--k`` override them, e.g. for configs without one). The summary reports the
+Patch size, grid, K and ignore index are the config's ``PatchAlignment`` adaptation's
+(:meth:`PatchAlignment.geometry_of`: its values, else the module's defaults; ``--patch-size`` /
+``--k`` override them, e.g. for configs without one). The summary reports the
 number of patches, the mode sizes (min/median/max) and the inertia; both are streaming figures:
 each batch is counted against the centres right after its own ``partial_fit`` update.
 """
@@ -36,6 +37,7 @@ from sklearn.cluster import MiniBatchKMeans
 
 import mmseg_uda  # noqa: F401  (registers mmseg_uda's datasets and models)
 from mmseg_uda.label_stats import patch_histograms, save_patch_modes, to_pair
+from mmseg_uda.models.adaptation import PatchAlignment
 from mmseg_uda.source_labels import SourceLabelMaps
 
 #: The first K-means batch (initialisation) holds at least this many patches per mode.
@@ -83,8 +85,8 @@ def patch_alignment_cfg(cfg: Config) -> Optional[ConfigDict]:
     adaptations = cfg.model.get('adaptations') or {}
     found = [(name, ad) for name, ad in adaptations.items()
              if isinstance(ad, dict) and ad.get('type') == 'PatchAlignment']
-    geometry = {(str(ad.get('patch_size')), str(ad.get('grid', (2, 2))), ad.get('num_modes', 50))
-                for _, ad in found}
+    geometry = {tuple(PatchAlignment.geometry_of(ad)[key]
+                      for key in ('patch_size', 'grid', 'num_modes')) for _, ad in found}
     if len(geometry) > 1:
         raise ValueError('model.adaptations has several PatchAlignment entries with different '
                          f'patch_size/grid/num_modes: {[name for name, _ in found]}')
@@ -161,18 +163,19 @@ def main(argv: Optional[List[str]] = None) -> None:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
 
-    adaptation = patch_alignment_cfg(cfg)
+    adaptation = dict(patch_alignment_cfg(cfg) or {})
     if args.patch_size is not None:
-        patch_size = to_pair(args.patch_size[0] if len(args.patch_size) == 1
-                             else args.patch_size, '--patch-size')
-    elif adaptation is not None:
-        patch_size = to_pair(adaptation.patch_size, 'model.adaptations.*.patch_size')
-    else:
+        adaptation['patch_size'] = to_pair(args.patch_size[0] if len(args.patch_size) == 1
+                                           else args.patch_size, '--patch-size')
+    elif not adaptation:
         raise ValueError(f'{args.config} has no PatchAlignment adaptation in model.adaptations: '
                          'give --patch-size')
-    grid = to_pair(adaptation.get('grid', (2, 2)) if adaptation else (2, 2), 'grid')
-    k = args.k or (adaptation.get('num_modes', 50) if adaptation else 50)
-    ignore_index = adaptation.get('ignore_index', 255) if adaptation else 255
+    if args.k is not None:
+        adaptation['num_modes'] = args.k
+    # the configured values, PatchAlignment's defaults for the rest
+    geometry = PatchAlignment.geometry_of(adaptation)
+    patch_size, grid = geometry['patch_size'], geometry['grid']
+    k, ignore_index = geometry['num_modes'], geometry['ignore_index']
     num_classes = cfg.model.segmentor.decode_head.num_classes
 
     source = SourceLabelMaps(cfg, args.batch_size, args.num_workers, shuffle=True,

@@ -27,7 +27,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import mmseg_uda  # noqa: E402,F401  (registers mmseg_uda's datasets)
 from mmseg.registry import DATASETS  # noqa: E402
 from mmseg_uda.label_stats import (assign_modes, load_patch_modes,  # noqa: E402
-                                   patch_histograms, to_pair)
+                                   patch_histograms)
+from mmseg_uda.models.adaptation import PatchAlignment  # noqa: E402
 from mmseg_uda.source_labels import source_dataset_cfg  # noqa: E402
 
 
@@ -44,13 +45,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def patch_geometry(cfg: Config) -> Dict:
-    """Patch size, grid, K and ignore index of the config's PatchAlignment adaptation."""
+    """Patch size, grid, K and ignore index of the config's PatchAlignment adaptation
+    (:meth:`PatchAlignment.geometry_of`)."""
     for ad in (cfg.model.get('adaptations') or {}).values():
         if ad.get('type') == 'PatchAlignment':
-            return dict(patch_size=to_pair(ad.patch_size, 'patch_size'),
-                        grid=to_pair(ad.get('grid', (2, 2)), 'grid'),
-                        num_modes=ad.get('num_modes', 50),
-                        ignore_index=ad.get('ignore_index', 255))
+            return PatchAlignment.geometry_of(ad)
     raise ValueError('the config has no PatchAlignment adaptation in model.adaptations')
 
 

@@ -39,7 +39,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import mmseg_uda  # noqa: E402,F401  (registers mmseg_uda's datasets and models)
 from mmseg.registry import DATASETS, MODELS  # noqa: E402
 from mmseg_uda.models.adaptation.patch_alignment import (  # noqa: E402
-    PatchAlignment, crop_to_patch_grid)
+    REP_KEY, PatchAlignment)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -98,9 +98,9 @@ def patch_features(model, patch: PatchAlignment, dataset, num_images: int,
     for batch in track_iter_progress((loader, len(loader))):
         data = model.data_preprocessor(batch, False)
         outputs = model.generator.segmentor_outputs(data['inputs'], need_aux=False)
-        logits, grid = crop_to_patch_grid(outputs['logits'], tuple(outputs['input_shape']),
-                                          patch.patch_size)
-        probs = torch.softmax(patch.head(logits, grid), dim=1)  # (N, K, gh, gw)
+        # the module's own forward: the target side gives F without Γ(Y) or a loss
+        _, reps = patch(outputs, data['data_samples'], 'target')
+        probs = reps[REP_KEY]  # (N, K, gh, gw)
         feats.append(probs.permute(0, 2, 3, 1).reshape(-1, probs.shape[1]).numpy())
     return np.concatenate(feats).astype(np.float32)
 

@@ -1,7 +1,7 @@
 """Patch-level alignment in a clustered space of patch modes (Tsai et al., ICCV 2019)."""
-from typing import Optional, Sequence, Tuple
-
+import inspect
 import os.path as osp
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -17,6 +17,9 @@ from .patch_cluster_head import PatchClusterHead
 
 #: Key of the patch representation F in the representations / discriminator dicts.
 REP_KEY = 'modes'
+#: The :class:`PatchAlignment` arguments that fix which patches exist and what Γ assigns them.
+GEOMETRY_ARGS = ('patch_size', 'grid', 'num_modes', 'ignore_index', 'min_labelled_fraction',
+                 'head_pooling')
 
 
 def crop_to_patch_grid(logits: torch.Tensor, input_shape: Sequence[int],
@@ -186,6 +189,35 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
                                      head_pooling)
 
     file_state_keys = ('modes', )
+
+    @classmethod
+    def geometry_of(cls, cfg: Mapping) -> Dict[str, Any]:
+        """The geometry (:data:`GEOMETRY_ARGS`) a PatchAlignment config builds, without
+        building it: each argument's configured value, else the default of this class's
+        ``__init__``; ``patch_size`` and ``grid`` as (h, w) pairs.
+
+        For the tools that write or read a modes file for a config: building the module would
+        read that file, which such a tool may be about to (re)write. Equal to
+        :attr:`geometry` of the module the config builds.
+
+        Raises:
+            ValueError: when the config has no ``patch_size``, or a malformed pair.
+        """
+        if cfg.get('patch_size') is None:
+            raise ValueError(f'a PatchAlignment config needs patch_size, got {dict(cfg)!r}')
+        defaults = inspect.signature(cls.__init__).parameters
+        geometry = {name: cfg.get(name, defaults[name].default) for name in GEOMETRY_ARGS}
+        geometry['patch_size'] = to_pair(geometry['patch_size'], 'patch_size')
+        geometry['grid'] = to_pair(geometry['grid'], 'grid')
+        return geometry
+
+    @property
+    def geometry(self) -> Dict[str, Any]:
+        """The built module's geometry (:data:`GEOMETRY_ARGS`), as :meth:`geometry_of`."""
+        return dict(patch_size=self.patch_size, grid=self.grid, num_modes=self.num_modes,
+                    ignore_index=self.ignore_index,
+                    min_labelled_fraction=self.min_labelled_fraction,
+                    head_pooling=self.head.pooling)
 
     def _read_modes(self, classes: Optional[Sequence[str]] = None,
                     classes_from: Optional[str] = None) -> torch.Tensor:
