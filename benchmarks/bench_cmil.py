@@ -39,7 +39,7 @@ import mmseg_uda  # noqa: E402,F401
 from mmseg.registry import DATASETS, MODELS  # noqa: E402
 from mmseg.structures import SegDataSample  # noqa: E402
 from mmseg.utils import register_all_modules  # noqa: E402
-from mmseg_uda.label_stats import ClassSizeStats  # noqa: E402
+from mmseg_uda.class_stats import ClassSizeStats  # noqa: E402
 from mmseg_uda.utils import drop_pretrained  # noqa: E402
 from mmseg_uda.models.losses.constrained_mil import solve_latent_distribution  # noqa: E402
 

@@ -23,7 +23,7 @@ runs the config's whole pipeline instead, images decoded, as the reference.
 The image size comes from the image file's header (``LoadImageFromFile`` replaced by
 :class:`ImageSizeFromHeader`), so ``LoadCheckedAnnotations`` still refuses a label of another
 size than its image, naming both files. Every label map is checked with the package's one
-label-value policy (:func:`mmseg_uda.label_stats.check_label_values`) in the dataloader worker
+label-value policy (:func:`mmseg_uda.label_values.check_label_values`) in the dataloader worker
 (by ``LoadCheckedAnnotations`` as it loads, else by :class:`LabelOutput`), so both tools reject
 a value outside the class set naming its file, as training does.
 """
@@ -49,7 +49,7 @@ from mmseg.datasets.transforms import (CLAHE, AdjustGamma, GenerateEdge, PackSeg
 from mmseg.registry import DATASETS, TRANSFORMS
 from .datasets.transforms import (LoadCheckedAnnotations, bind_label_checks,
                                   label_loading_steps, leaf_datasets)
-from .label_stats import check_label_values
+from .label_values import check_label_values
 
 Step = Callable[[dict], Optional[dict]]
 
@@ -276,7 +276,7 @@ class LabelOutput:
     """Last pipeline step of :class:`SourceLabelMaps`: the checked label map and its file.
 
     Takes ``gt_seg_map`` (label path) or ``data_samples.gt_sem_seg`` (full pipeline, after
-    ``PackSegInputs``), checks its values (:func:`~mmseg_uda.label_stats.check_label_values`)
+    ``PackSegInputs``), checks its values (:func:`~mmseg_uda.label_values.check_label_values`)
     unless told they are checked already, and returns ``dict(gt_seg_map=Tensor (H, W),
     seg_map_path=str)``.
 

@@ -20,7 +20,8 @@ from mmengine.structures import PixelData
 
 from mmseg.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 from mmseg.structures import SegDataSample
-from .label_stats import ClassSizeStats, save_patch_modes
+from .class_stats import ClassSizeStats
+from .patch_modes import save_patch_modes
 from .models.segmentors.uda_segmentor import NONFINITE_TOTAL_KEY
 from .utils import drop_pretrained
 

@@ -12,7 +12,7 @@ from mmseg.registry import DATASETS, MODELS
 from mmseg_uda.datasets.synthetic import generate_synthetic_uda_data
 from mmseg_uda.engine import AdaBNHook, reestimate_bn_stats
 from mmseg_uda.engine.adabn import batchnorm_layers
-from mmseg_uda.label_stats import save_patch_modes
+from mmseg_uda.patch_modes import save_patch_modes
 from tests.conftest import REPO, make_batch, tiny_model_cfg
 from tests.test_launch import run_tool
 

@@ -15,7 +15,7 @@ import pytest
 
 from mmseg.datasets import CityscapesDataset
 from mmseg_uda.datasets.synthetic import generate_synthetic_uda_data
-from mmseg_uda.label_stats import ClassSizeStats, load_class_size_stats
+from mmseg_uda.class_stats import load_class_size_stats
 from tests.conftest import REPO
 
 CLASSES = list(CityscapesDataset.METAINFO['classes'])
@@ -129,7 +129,7 @@ def test_compute_class_stats_from_converter_label_stats(synthetic, tmp_path: Pat
     assert 'reading per-image class pixel counts' in log
     from_maps = tmp_path / 'from_maps.json'
     compute_stats(config, from_maps)
-    a, b = ClassSizeStats.load(str(from_json)), ClassSizeStats.load(str(from_maps))
+    a, b = load_class_size_stats(str(from_json)), load_class_size_stats(str(from_maps))
     for name in ('alpha', 'delta', 'gamma'):
         np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=0, atol=1e-12)
     assert a.class_images == b.class_images and a.num_images == 6 and a.dataset == 'synthetic'

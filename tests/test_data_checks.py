@@ -21,8 +21,9 @@ from torch.utils.data import DataLoader
 from mmseg.datasets import CityscapesDataset
 from mmseg.registry import DATASETS
 from mmseg_uda.datasets.synthetic import generate_synthetic_uda_data
-from mmseg_uda.label_stats import (ClassSizeStats, check_label_values, invalid_label_values,
-                                   load_patch_modes, save_patch_modes)
+from mmseg_uda.class_stats import ClassSizeStats
+from mmseg_uda.label_values import check_label_values, invalid_label_values
+from mmseg_uda.patch_modes import load_patch_modes, save_patch_modes
 from mmseg_uda.source_labels import SourceLabelMaps
 from tests.conftest import REPO
 from tests.test_launch import run_tool

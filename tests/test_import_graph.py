@@ -91,9 +91,9 @@ def test_package_imports_form_no_cycle():
     assert 'mmseg_uda.models.adaptation.base_adaptation' in modules
     graph = {name: module_imports(name, path, modules) for name, path in modules.items()}
     # relative imports resolved: ``from ..losses.adversarial_loss import``, ``from
-    # ..discriminators import`` (a package), ``from ...label_stats import``
+    # ..discriminators import`` (a package), ``from ...patch_modes import``
     assert 'mmseg_uda.models.losses.adversarial_loss' in \
         graph['mmseg_uda.models.adaptation.base_adaptation']
-    assert {'mmseg_uda.models.discriminators', 'mmseg_uda.label_stats'} <= \
+    assert {'mmseg_uda.models.discriminators', 'mmseg_uda.patch_modes'} <= \
         graph['mmseg_uda.models.adaptation.patch_alignment']
     assert cycles(graph) == []

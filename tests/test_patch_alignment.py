@@ -7,7 +7,7 @@ from mmengine.structures import PixelData
 
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
-from mmseg_uda.label_stats import (assign_modes, load_patch_modes, patch_histograms,
+from mmseg_uda.patch_modes import (assign_modes, load_patch_modes, patch_histograms,
                                    save_patch_modes)
 from mmseg_uda.models.adaptation.patch_alignment import (PatchAlignment, crop_to_patch_grid,
                                                          labelled_fraction, patch_cluster_loss)

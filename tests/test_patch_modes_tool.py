@@ -14,7 +14,7 @@ from mmengine.config import Config
 
 from mmseg.datasets import CityscapesDataset
 from mmseg_uda.datasets.synthetic import generate_synthetic_uda_data
-from mmseg_uda.label_stats import load_patch_modes
+from mmseg_uda.patch_modes import load_patch_modes
 from mmseg_uda.models.adaptation import PatchAlignment
 from tests.conftest import REPO
 

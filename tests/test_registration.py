@@ -27,7 +27,7 @@ def build_configs(tmp_path):
     """A config dict for each component, by (registry, name)."""
     from mmseg_uda.datasets.synthetic import generate_synthetic_uda_data
     generate_synthetic_uda_data(str(tmp_path), num_train=2, num_val=1, width=64, height=32)
-    from mmseg_uda.label_stats import ClassSizeStats
+    from mmseg_uda.class_stats import ClassSizeStats
     stats_file = str(tmp_path / 'class_stats.json')
     ClassSizeStats(['a', 'b'], [0.01, 0.2], [0.05, 0.4], [0.1, 0.6], [1, 2], 2).save(stats_file)
     city = dict(type='CityscapesDataset', data_prefix=dict(img_path='leftImg8bit/train'),

@@ -14,7 +14,7 @@ import torch
 from mmengine.config import Config
 
 from mmseg_uda.datasets.synthetic import generate_synthetic_uda_data
-from mmseg_uda.label_stats import invalid_label_values
+from mmseg_uda.label_values import invalid_label_values
 from mmseg_uda.source_labels import SourceLabelMaps, label_path_steps
 from tests.conftest import REPO
 

@@ -12,11 +12,11 @@ images, so the patches have the geometry they have in training; ``--full-pipelin
 whole pipeline, images decoded, for the same label maps (slower; for transforms the label path
 does not know). The images are visited in an order shuffled with ``--seed``, which also seeds
 the dataloader workers' random transforms. Every label
-map is described by :func:`mmseg_uda.label_stats.patch_histograms` (the function training uses
+map is described by :func:`mmseg_uda.patch_modes.patch_histograms` (the function training uses
 for Γ(Ys)); the descriptors of the valid (not all-ignore) patches are streamed into
 scikit-learn's ``MiniBatchKMeans(n_clusters=K, random_state=seed).partial_fit``, one call per
 batch, so memory stays bounded whatever the dataset size. The centres are written with
-:func:`mmseg_uda.label_stats.save_patch_modes`.
+:func:`mmseg_uda.patch_modes.save_patch_modes`.
 
 Patch size, grid, K and ignore index are the config's ``PatchAlignment`` adaptation's
 (:meth:`PatchAlignment.geometry_of`: its values, else the module's defaults; ``--patch-size`` /
@@ -36,7 +36,7 @@ from mmengine.registry import init_default_scope
 from sklearn.cluster import MiniBatchKMeans
 
 import mmseg_uda  # noqa: F401  (registers mmseg_uda's datasets and models)
-from mmseg_uda.label_stats import patch_histograms, save_patch_modes, to_pair
+from mmseg_uda.patch_modes import patch_histograms, save_patch_modes, to_pair
 from mmseg_uda.models.adaptation import PatchAlignment
 from mmseg_uda.source_labels import SourceLabelMaps
 

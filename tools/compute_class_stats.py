@@ -10,13 +10,13 @@ SOURCE images that contain c, the pixel fraction's lower 10 % boundary α_c, mea
 :class:`mmseg_uda.source_labels.SourceLabelMaps` (the source training set of CONFIG through the
 label path of its pipeline, no image decoded, as ``tools/build_patch_modes.py`` reads them;
 ``--full-pipeline``: through the whole pipeline, images decoded) and streamed into
-:class:`mmseg_uda.label_stats.ClassSizeAccumulator`, which keeps only the per-class fractions of
+:class:`mmseg_uda.class_stats.ClassSizeAccumulator`, which keeps only the per-class fractions of
 each image. ``--label-stats`` reads the per-image class pixel counts of a dataset converter's
 ``label_stats.json`` (``tools/dataset_converters/{gta,synthia}.py``) instead of decoding the
 label PNGs; they describe the converted label files at their stored resolution (fractions do
 not change under the training resize).
 
-The file (:meth:`mmseg_uda.label_stats.ClassSizeStats.save`) holds α, δ, γ, the number of images
+The file (:meth:`mmseg_uda.class_stats.ClassSizeStats.save`) holds α, δ, γ, the number of images
 containing each class, the classes, the dataset, the number of images and the config; it is
 read by :class:`~mmseg_uda.models.adaptation.CategoryAdaptation` (``stats_file``). A summary
 table is printed.
@@ -31,7 +31,7 @@ from mmengine.registry import init_default_scope
 
 import mmseg_uda  # noqa: F401  (registers mmseg_uda's datasets and models)
 from mmseg.registry import DATASETS
-from mmseg_uda.label_stats import ClassSizeAccumulator, ClassSizeStats
+from mmseg_uda.class_stats import ClassSizeAccumulator, ClassSizeStats
 from mmseg_uda.source_labels import SourceLabelMaps, source_dataset_cfg
 
 #: α_c above which CategoryAdaptation scales a class's gradients by 0.1 (Hoffman et al. 2016).

@@ -13,7 +13,7 @@ from torch.utils.data import get_worker_info
 
 from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
-from ..label_stats import check_label_values
+from ..label_values import check_label_values
 
 
 @TRANSFORMS.register_module()
@@ -27,7 +27,7 @@ class LoadCheckedAnnotations(LoadAnnotations):
       ``LoadImageFromFile``; the check is skipped when no image was loaded before), whatever
       transforms ran between the two loads, since ``ori_shape`` is the decoded image's size;
     - every value must be a class id in ``[0, num_classes)`` or ``ignore_index`` (the package's
-      one policy, :func:`mmseg_uda.label_stats.check_label_values`, after the label map).
+      one policy, :func:`mmseg_uda.label_values.check_label_values`, after the label map).
 
     ``num_classes`` and ``ignore_index`` come from the dataset the transform belongs to
     (:func:`bind_label_checks`): ``UDADataset``, the offline label tools and ``DataChecksHook``

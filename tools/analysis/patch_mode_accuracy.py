@@ -31,7 +31,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import mmseg_uda  # noqa: E402,F401  (registers mmseg_uda's datasets and models)
 from mmseg.registry import DATASETS, MODELS  # noqa: E402
-from mmseg_uda.label_stats import patch_histograms  # noqa: E402
+from mmseg_uda.patch_modes import patch_histograms  # noqa: E402
 from patch_tsne import patch_adaptation  # noqa: E402  (tools/analysis/)
 
 

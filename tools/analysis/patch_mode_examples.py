@@ -5,8 +5,8 @@
 
 Reads the source training set of CONFIG with its training pipeline (the geometry the modes were
 built with), assigns every patch of every label map to its nearest mode with the function
-training uses for Γ(Ys) (:func:`mmseg_uda.label_stats.patch_histograms` +
-:func:`~mmseg_uda.label_stats.assign_modes`), and draws, for the ``--rows`` most frequent
+training uses for Γ(Ys) (:func:`mmseg_uda.patch_modes.patch_histograms` +
+:func:`~mmseg_uda.patch_modes.assign_modes`), and draws, for the ``--rows`` most frequent
 modes, ``--examples`` patches each: the image patch and its label patch in the dataset palette.
 It prints the number of patches per mode seen in the first ``--num-images`` images.
 """
@@ -26,7 +26,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import mmseg_uda  # noqa: E402,F401  (registers mmseg_uda's datasets)
 from mmseg.registry import DATASETS  # noqa: E402
-from mmseg_uda.label_stats import (assign_modes, load_patch_modes,  # noqa: E402
+from mmseg_uda.patch_modes import (assign_modes, load_patch_modes,  # noqa: E402
                                    patch_histograms)
 from mmseg_uda.models.adaptation import PatchAlignment  # noqa: E402
 from mmseg_uda.source_labels import source_dataset_cfg  # noqa: E402

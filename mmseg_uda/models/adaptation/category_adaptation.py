@@ -7,8 +7,9 @@ import torch.nn.functional as F
 
 from mmseg.registry import DATASETS, MODELS
 from mmseg.utils import OptConfigType, SampleList
-from ...label_stats import (COMPUTE_CLASS_STATS_COMMAND, ClassSizeStats, check_same_classes,
-                            load_class_size_stats, to_pair)
+from ...class_stats import COMPUTE_CLASS_STATS_COMMAND, ClassSizeStats, load_class_size_stats
+from ...label_values import check_same_classes
+from ...patch_modes import to_pair
 from ..losses.constrained_mil import ConstrainedMILLoss
 from .base_adaptation import (BaseAdaptation, CheckpointedFileState, Outputs, Tensors,
                               build_loss, loss_cfg_or_older)

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
-from ...label_stats import (assign_modes, load_patch_modes, patch_grid_size, patch_histograms,
+from ...patch_modes import (assign_modes, load_patch_modes, patch_grid_size, patch_histograms,
                             to_pair)
 from ..discriminators import DiscriminatorDict
 from .base_adaptation import (BaseAdaptation, CheckpointedFileState, Outputs, Tensors,
@@ -27,7 +27,7 @@ def crop_to_patch_grid(logits: torch.Tensor, input_shape: Sequence[int],
     """Restrict logits to the input region covered by whole patches, and the patch grid.
 
     The patch grid of an (H, W) input is ``floor(H / ph) x floor(W / pw)``; the bottom/right
-    remainder is dropped, as :func:`~mmseg_uda.label_stats.patch_histograms` drops it from the
+    remainder is dropped, as :func:`~mmseg_uda.patch_modes.patch_histograms` drops it from the
     labels. The logits (N, C, h, w) are cropped to the same fraction of their size, rounded to
     whole logit cells (exact when the output stride divides ``gh * ph`` and ``gw * pw``).
 
@@ -53,7 +53,7 @@ def labelled_fraction(labels: torch.Tensor, patch_size: Sequence[int],
     Args:
         labels (Tensor): Label maps (N, H, W).
         patch_size (Sequence[int]): (ph, pw); the bottom/right remainder is dropped, as in
-            :func:`~mmseg_uda.label_stats.patch_histograms`.
+            :func:`~mmseg_uda.patch_modes.patch_histograms`.
         ignore_index (int): Label of ignored pixels.
 
     Returns:

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from mmseg.registry import MODELS
-from ...label_stats import to_pair
+from ...patch_modes import to_pair
 
 #: Pooling of the segmentation output before H's convolutions (see :class:`PatchClusterHead`).
 POOLINGS = ('cell', 'patch')

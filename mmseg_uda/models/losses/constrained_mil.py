@@ -321,7 +321,7 @@ class ConstrainedMILLoss(nn.Module):
     log of :class:`~mmseg_uda.models.adaptation.CategoryAdaptation`).
 
     Args:
-        alpha (Sequence[float]): α_c per class (see ``mmseg_uda.label_stats``).
+        alpha (Sequence[float]): α_c per class (see ``mmseg_uda.class_stats``).
         delta (Sequence[float]): δ_c per class.
         gamma (Sequence[float]): γ_c per class.
         loss_weight (float): Multiplier of the loss, >= 0.
