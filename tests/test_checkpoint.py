@@ -61,9 +61,12 @@ def test_load_checkpoint_after_import(mmengine_ckpt: Path) -> None:
 
 
 def test_missing_file_names_the_path(tmp_path: Path) -> None:
+    """The error is the package's loader's (mmengine's own raises the same message)."""
     missing = tmp_path / 'no_such.pth'
-    with pytest.raises(FileNotFoundError, match=str(missing)):
+    with pytest.raises(FileNotFoundError, match=str(missing)) as info:
         _load_checkpoint(str(missing))
+    raised_in = Path(str(info.traceback[-1].path))
+    assert raised_in.parts[-3:] == ('mmseg_uda', 'engine', 'checkpoint.py'), raised_in
 
 
 def test_register_is_idempotent_and_local_only() -> None:

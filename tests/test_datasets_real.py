@@ -193,10 +193,18 @@ def test_dataset_config_builds(fake_roots, name, n_src, src_shape, tgt_shape, n_
 
 
 def test_source_only_configs_train_on_the_source_dataset(fake_roots) -> None:
+    """Their training set is the labelled source set alone (no target pairing)."""
     for path, source_type in (('source_only/gta2cs_deeplabv2_r101_1xb1.py', 'GTA5Dataset'),
                               ('source_only/camvid_day2dusk_tiny.py', 'CamVidDataset')):
         cfg = Config.fromfile(osp.join(REPO, 'configs', path))
-        assert cfg.train_dataloader.dataset.type == source_type, path
+        redirect_roots(cfg.train_dataloader, fake_roots)
+        train = DATASETS.build(cfg.train_dataloader.dataset)
+        assert type(train).__name__ == source_type, path
+        item = train[0]
+        assert set(item) == {'inputs', 'data_samples'}, path
+        label = item['data_samples'].gt_sem_seg.data
+        assert label.shape[1:] == item['inputs'].shape[1:], path
+        assert set(label.unique().tolist()) <= set(range(len(train.metainfo['classes']))) | {255}
 
 
 def test_full_configs_model_settings() -> None:
