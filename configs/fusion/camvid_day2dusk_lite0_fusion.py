@@ -4,12 +4,5 @@
 # configs/self_training/camvid_day2dusk_lite0_ps.py (its D sees the one-hot day labels against
 # the predictions; self-training from iteration 1100). Both discriminators are trained by the one
 # "discriminator" optimizer. With patch alignment: ./camvid_day2dusk_lite0_fusion_patch.py.
-_base_ = ['./camvid_day2dusk_lite0_pi_ou.py']
-model = dict(
-    adaptations=dict(
-        ps=dict(
-            type='AdversarialSelfTraining',
-            self_training_start=1100,
-            disc_input_size='logits',
-            discriminator=dict(type='ConvDiscriminator', channels=(64, 128)),
-        )))
+_base_ = ['./camvid_day2dusk_lite0_pi_ou.py', '../_base_/adaptations/tsai2019.py']
+model = dict(adaptations=dict(ps={{_base_.ps_hung_camvid}}))

@@ -4,9 +4,4 @@
 # configs/patch_align/camvid_day2dusk_lite0.py (K = 50, 32 px patches, λd 0.01, λadv 0.0005) and
 # its modes file; the patch clustering Ld and its discriminator's source side see the FDA frames.
 _base_ = ['./camvid_day2dusk_lite0_fusion.py']
-model = dict(
-    adaptations=dict(
-        patch=dict(type='PatchAlignment',
-                   modes_file='work_dirs/patch_modes/camvid_day2dusk_p32_k50.pth',
-                   patch_size=32, num_modes=50, loss_weight_cluster=0.01,
-                   loss_weight_adv=0.0005)))
+model = dict(adaptations=dict(patch={{_base_.patch_camvid_lite0}}))

@@ -7,9 +7,5 @@
 # patch-alignment and Ps configs for every adversarial loss, self-training from 15k. Both
 # discriminators are trained by the one "discriminator" optimizer (Adam 1e-4). Differences from
 # the paper, which does not give the fusion's schedule: those of the three parents.
-_base_ = ['./gta2cs_pi_ou_1xb1.py']
-model = dict(
-    warmup_iters=10000,
-    adaptations=dict(
-        ps=dict(type='AdversarialSelfTraining', self_training_start=15000,
-                disc_input_size='input', align_corners=True)))
+_base_ = ['./gta2cs_pi_ou_1xb1.py', '../_base_/adaptations/tsai2019.py']
+model = dict(warmup_iters=10000, adaptations=dict(ps={{_base_.ps_hung}}))

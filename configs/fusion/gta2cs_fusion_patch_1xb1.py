@@ -7,8 +7,4 @@
 #       --out work_dirs/patch_modes/gta2cs_k50.pth
 #   python tools/train.py configs/fusion/gta2cs_fusion_patch_1xb1.py
 _base_ = ['./gta2cs_fusion_1xb1.py']
-model = dict(
-    adaptations=dict(
-        patch=dict(type='PatchAlignment', modes_file='work_dirs/patch_modes/gta2cs_k50.pth',
-                   patch_size=32, num_modes=50, loss_weight_cluster=0.01,
-                   loss_weight_adv=0.0005)))
+model = dict(adaptations=dict(patch={{_base_.patch_gta}}))

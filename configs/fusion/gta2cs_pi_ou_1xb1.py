@@ -9,8 +9,5 @@
 # parents (the paper does not say how translated and original images are mixed; here uniformly).
 _base_ = ['../output_space/gta2cs_deeplabv2_r101_1xb1.py']
 train_dataloader = dict(dataset=dict(source=dict(
-    _delete_=True,
-    type='TranslatedSourceDataset',
-    source={{_base_.source_train}},
-    translated_dir='data/gta_cycada/images',
-)))
+    _delete_=True, type='TranslatedSourceDataset', source={{_base_.source_train}},
+    translated_dir='data/gta_cycada/images')))

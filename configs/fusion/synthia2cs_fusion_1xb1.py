@@ -3,9 +3,5 @@
 # batch 1 + 1: ./synthia2cs_pi_ou_1xb1.py plus the Ps of configs/self_training/
 # synthia2cs_ps_1xb1.py, with the schedule choices of ./gta2cs_fusion_1xb1.py (10k source-only
 # iterations, self-training from 15k). Needs your own translated SYNTHIA set (no public one known).
-_base_ = ['./synthia2cs_pi_ou_1xb1.py']
-model = dict(
-    warmup_iters=10000,
-    adaptations=dict(
-        ps=dict(type='AdversarialSelfTraining', self_training_start=15000,
-                disc_input_size='input', align_corners=True)))
+_base_ = ['./synthia2cs_pi_ou_1xb1.py', '../_base_/adaptations/tsai2019.py']
+model = dict(warmup_iters=10000, adaptations=dict(ps={{_base_.ps_hung}}))

@@ -4,8 +4,4 @@
 #   python tools/build_patch_modes.py configs/patch_align/synthia2cs_1xb1.py \
 #       --out work_dirs/patch_modes/synthia2cs_k50.pth
 _base_ = ['./synthia2cs_fusion_1xb1.py']
-model = dict(
-    adaptations=dict(
-        patch=dict(type='PatchAlignment', modes_file='work_dirs/patch_modes/synthia2cs_k50.pth',
-                   patch_size=32, num_modes=50, loss_weight_cluster=0.01,
-                   loss_weight_adv=0.0005)))
+model = dict(adaptations=dict(patch={{_base_.patch_synthia}}))

@@ -7,8 +7,5 @@
 # alignment.
 _base_ = ['../output_space/synthia2cs_deeplabv2_r101_1xb1.py']
 train_dataloader = dict(dataset=dict(source=dict(
-    _delete_=True,
-    type='TranslatedSourceDataset',
-    source={{_base_.source_train}},
-    translated_dir='data/synthia_translated',
-)))
+    _delete_=True, type='TranslatedSourceDataset', source={{_base_.source_train}},
+    translated_dir='data/synthia_translated')))

@@ -3,9 +3,4 @@
 # (same pseudo labels and checkpoint) plus the patch alignment of
 # ./camvid_day2dusk_lite0_ps_patch.py, from the first iteration of the round.
 _base_ = ['./camvid_day2dusk_lite0_cbst.py']
-model = dict(
-    adaptations=dict(
-        patch=dict(type='PatchAlignment',
-                   modes_file='work_dirs/patch_modes/camvid_day2dusk_p32_k50.pth',
-                   patch_size=32, num_modes=50, loss_weight_cluster=0.01,
-                   loss_weight_adv=0.0005)))
+model = dict(adaptations=dict(patch={{_base_.patch_camvid_lite0}}))

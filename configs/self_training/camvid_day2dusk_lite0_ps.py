@@ -7,14 +7,5 @@
 # ./camvid_day2dusk_tiny_ps.py (D with 3 stride-2 layers, 64-128-1, on the head's 12x15 output
 # and the labels resized to it by nearest neighbour); self-training from iteration 1100, 100
 # iterations after the adversarial losses start (theirs: 5000 of 20000).
-_base_ = ['../output_space/camvid_day2dusk_lite0.py']
-model = dict(
-    adaptations=dict(
-        _delete_=True,
-        ps=dict(
-            type='AdversarialSelfTraining',
-            self_training_start=1100,
-            disc_input_size='logits',
-            discriminator=dict(type='ConvDiscriminator', channels=(64, 128)),
-        )),
-)
+_base_ = ['../output_space/camvid_day2dusk_lite0.py', '../_base_/adaptations/tsai2019.py']
+model = dict(adaptations=dict(_delete_=True, ps={{_base_.ps_hung_camvid}}))

@@ -9,9 +9,5 @@
 # Modes file (the same as configs/patch_align/gta2cs_1xb1.py):
 #   python tools/build_patch_modes.py configs/self_training/gta2cs_ps_patch_1xb1.py \
 #       --out work_dirs/patch_modes/gta2cs_k50.pth
-_base_ = ['./gta2cs_ps_1xb1.py']
-model = dict(
-    adaptations=dict(
-        patch=dict(type='PatchAlignment', modes_file='work_dirs/patch_modes/gta2cs_k50.pth',
-                   patch_size=32, num_modes=50, loss_weight_cluster=0.01,
-                   loss_weight_adv=0.0005)))
+_base_ = ['./gta2cs_ps_1xb1.py', '../_base_/adaptations/tsai2019.py']
+model = dict(adaptations=dict(patch={{_base_.patch_gta}}))

@@ -13,11 +13,10 @@ _base_ = [
     '../_base_/datasets/synthia_to_cityscapes.py',
     '../_base_/schedules/adaptsegnet_150k.py',
     '../_base_/default_runtime.py',
+    '../_base_/adaptations/tsai2019.py',
 ]
 model = dict(
     warmup_iters=10000,
     segmentor=dict(auxiliary_head=None),
-    adaptations=dict(
-        ps=dict(type='AdversarialSelfTraining', self_training_start=15000,
-                disc_input_size='input', align_corners=True)),
+    adaptations=dict(ps={{_base_.ps_hung}}),
 )
