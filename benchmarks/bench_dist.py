@@ -38,13 +38,16 @@ from typing import Dict, List, Optional
 
 import torch
 import torch.multiprocessing as mp
-from torch.distributed.elastic.utils.distributed import get_free_port
+from torch.distributed import TCPStore
 
 from _args import at_least  # benchmarks/_args.py
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.join(REPO, 'tools'))
+
+#: Seconds a collective may wait for the other ranks before the run fails.
+DIST_TIMEOUT_S = 120
 
 #: method -> demo config.
 METHODS = {
@@ -78,7 +81,9 @@ def worker(rank: int, world_size: int, port: int, config: str, options: dict, wa
     Writes ``dict(rank, step)`` (mean s/iter) to ``<result_prefix>_rank<rank>.json``.
     """
     os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world_size),
-                      MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port), OMP_NUM_THREADS='1')
+                      MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port), OMP_NUM_THREADS='1',
+                      # the parent's store, as torchrun's agent: join it, do not host one
+                      TORCHELASTIC_USE_AGENT_STORE='True')
     torch.set_num_threads(1)
     # Every process would repeat the libraries' deprecation warnings around the figures.
     warnings.simplefilter('ignore')
@@ -116,8 +121,11 @@ def run(method: str, world_size: int, args: argparse.Namespace, data_root: str, 
     """Start ``world_size`` processes for ``method``; returns the slowest rank's s/iter."""
     prefix = osp.join(folder, f'{method}_{world_size}')
     options = config_options(args, data_root, prefix, modes_file if method == 'patch' else None)
+    # A stuck collective fails the run after this long instead of hanging it.
+    options['env_cfg.dist_cfg.timeout'] = DIST_TIMEOUT_S
+    store = TCPStore('127.0.0.1', 0, world_size, is_master=True, wait_for_workers=False)
     mp.start_processes(worker, nprocs=world_size, start_method='spawn', join=True,
-                       args=(world_size, get_free_port(), METHODS[method], options, args.warmup,
+                       args=(world_size, store.port, METHODS[method], options, args.warmup,
                              args.iters, prefix))
     steps = []
     for rank in range(world_size):
