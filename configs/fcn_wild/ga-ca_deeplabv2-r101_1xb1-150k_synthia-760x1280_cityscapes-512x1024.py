@@ -1,0 +1,2 @@
+# SYNTHIA -> Cityscapes, GA + CA on DeepLab-v2 (not in the paper)
+_base_ = ['./synthia2cs_deeplabv2_r101_ga_ca.py']

@@ -1,0 +1,2 @@
+# GTA5 -> Cityscapes, GA, then GA + CA (Hoffman et al. 2016)
+_base_ = ['./gta2cs_vgg16_ga_then_ca.py']

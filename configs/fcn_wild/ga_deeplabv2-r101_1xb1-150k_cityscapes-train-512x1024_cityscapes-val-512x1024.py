@@ -1,0 +1,2 @@
+# Cityscapes train -> val cities, GA on DeepLab-v2 (not in the paper)
+_base_ = ['./cs_crosscity_deeplabv2_r101_ga.py']

@@ -1,0 +1,2 @@
+# SYNTHIA -> Cityscapes, source only (Hoffman et al. 2016)
+_base_ = ['./synthia2cs_vgg16.py']
