@@ -152,8 +152,8 @@ def time_patch_modules(model, data: dict, steps: int, device: str) -> float:
         (src_losses['loss_cluster'] + adv['loss_adv']).backward()
         disc.requires_grad_(True)
         d_loss = sum(patch.discriminator_losses(disc({k: v.detach() for k, v in reps.items()}),
-                                                is_source)['loss_d']
-                     for reps, is_source in ((src_reps, True), (tgt_reps, False)))
+                                                domain)['loss_d']
+                     for reps, domain in ((src_reps, 'source'), (tgt_reps, 'target')))
         d_loss.backward()
         sync(device)
         if i:  # the first call is a warm-up

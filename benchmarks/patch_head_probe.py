@@ -29,8 +29,7 @@ sys.path.insert(0, osp.join(REPO, 'tools', 'analysis'))
 import mmseg_uda  # noqa: E402,F401  (registers the datasets and models)
 from mmseg.registry import DATASETS, MODELS  # noqa: E402
 from mmseg_uda.engine import safe_torch_load  # noqa: E402
-from mmseg_uda.models.adaptation.patch_alignment import (  # noqa: E402
-    REP_KEY, patch_cluster_loss)
+from mmseg_uda.models.adaptation.patch_alignment import patch_cluster_loss  # noqa: E402
 from patch_mode_accuracy import mode_accuracy, split_dataset_cfg  # noqa: E402
 from patch_tsne import patch_adaptation  # noqa: E402
 
@@ -76,7 +75,7 @@ def probe(cfg: Config, checkpoint: str, pooling: str, args: argparse.Namespace) 
                 outputs = model.generator.segmentor_outputs(data['inputs'], need_aux=False)
             targets = patch.patch_targets(data['data_samples'], data['inputs'].shape[2:])
             _, reps = patch(outputs, data['data_samples'], 'target')
-            loss = patch_cluster_loss(torch.log(reps[REP_KEY].clamp(min=1e-12)), targets,
+            loss = patch_cluster_loss(torch.log(reps[patch.rep_key].clamp(min=1e-12)), targets,
                                       patch.ignore_index)
             optimizer.zero_grad()
             loss.backward()

@@ -68,7 +68,7 @@ def test_step_benchmark_amp_dtype(amp, dtype, monkeypatch):
         output=dict(type='OutputSpaceAdaptation', disc_input_size='logits'))))
     optim = build_optim_wrappers(cfg, model)
     assert {k: (type(w).__name__, w.cast_dtype) for k, w in optim.items()} == {
-        'segmentor': ('AmpOptimWrapper', dtype), 'discriminator': ('AmpOptimWrapper', dtype)}
+        'generator': ('AmpOptimWrapper', dtype), 'discriminator': ('AmpOptimWrapper', dtype)}
 
 
 def test_step_benchmark_channels_last():

@@ -36,7 +36,7 @@ def test_continuation_matches_the_full_schedule():
     cfg = Config.fromfile(f'{REPO}/configs/output_space/camvid_day2dusk_lite0.py')
     opts = options_dict(continuation_options(cfg, 1000, 1250))
     assert opts['train_cfg.max_iters'] == '250' and opts['param_scheduler.0.end'] == '250'
-    for part, lr0 in (('segmentor', 1e-3), ('discriminator', 1e-4)):
+    for part, lr0 in (('generator', 1e-3), ('discriminator', 1e-4)):
         assert cfg.optim_wrapper[part].optimizer.lr == lr0
         new_lr = float(opts[f'optim_wrapper.{part}.optimizer.lr'])
         full = poly_lrs(lr0, 1250, 1250)[1000:]

@@ -46,10 +46,10 @@ def test_deeplabv2_r101_base_config():
     optim_cfg.pop('constructor')
     optim = OPTIM_WRAPPER_CONSTRUCTORS.build(dict(type='UDAOptimWrapperConstructor',
                                                   optim_wrapper_cfg=optim_cfg))(model)
-    lrs = {g['lr'] for g in optim['segmentor'].optimizer.param_groups}
+    lrs = {g['lr'] for g in optim['generator'].optimizer.param_groups}
     assert lrs == {2.5e-4, 2.5e-3}  # heads at 10x
     head_ids = {id(p) for p in model.segmentor.decode_head.parameters()}
-    for group in optim['segmentor'].optimizer.param_groups:
+    for group in optim['generator'].optimizer.param_groups:
         if any(id(p) in head_ids for p in group['params']):
             assert group['lr'] == 2.5e-3
 
@@ -126,10 +126,10 @@ def test_output_space_loss_adv_per_level():
     preds = dict(logits=torch.randn(1, 1, 2, 2), aux_logits=torch.randn(1, 1, 2, 2))
     losses = per_level.adversarial_losses(preds)
     assert torch.isclose(losses['loss_adv_aux_logits'],
-                         0.0002 * adversarial_loss(preds['aux_logits'], True, 'ls'))
-    disc = per_level.discriminator_losses(preds, is_source=False)
+                         0.0002 * adversarial_loss(preds['aux_logits'], 'source', 'ls'))
+    disc = per_level.discriminator_losses(preds, domain='target')
     assert torch.isclose(disc['loss_d_aux_logits'],
-                         0.5 * adversarial_loss(preds['aux_logits'], False, 'ls'))
+                         0.5 * adversarial_loss(preds['aux_logits'], 'target', 'ls'))
     shared = MODELS.build(dict(cfg, loss_adv=dict(type='AdversarialLoss', loss_weight=0.5)))
     assert shared.adversarial_loss_of('aux_logits').loss_weight == 0.5
     with pytest.raises(ValueError, match=r"loss_adv must give one config per level "
@@ -145,36 +145,41 @@ def test_default_adaptation_losses_per_key():
 
     preds = dict(a=torch.tensor([0.5, -1.0]), b=torch.tensor([2.0]))
     two = TwoKeys(loss_adv=dict(type='AdversarialLoss', gan_type='ls', loss_weight=0.1))
-    losses = two.discriminator_losses(preds, is_source=False)
+    losses = two.discriminator_losses(preds, domain='target')
     assert sorted(losses) == ['loss_d_a', 'loss_d_b']
-    assert torch.isclose(losses['loss_d_a'], 0.5 * adversarial_loss(preds['a'], False, 'ls'))
+    assert torch.isclose(losses['loss_d_a'], 0.5 * adversarial_loss(preds['a'], 'target', 'ls'))
     adv = two.adversarial_losses(preds)
     assert sorted(adv) == ['loss_adv_a', 'loss_adv_b']
-    assert torch.isclose(adv['loss_adv_b'], 0.1 * adversarial_loss(preds['b'], True, 'ls'))
+    assert torch.isclose(adv['loss_adv_b'], 0.1 * adversarial_loss(preds['b'], 'source', 'ls'))
     one = BaseAdaptation(loss_adv=dict(type='AdversarialLoss'))
-    disc = one.discriminator_losses(dict(a=preds['a']), True)
+    disc = one.discriminator_losses(dict(a=preds['a']), 'source')
     assert list(disc) == ['loss_d']
-    assert torch.isclose(disc['loss_d'], 0.5 * adversarial_loss(preds['a'], True))
+    assert torch.isclose(disc['loss_d'], 0.5 * adversarial_loss(preds['a'], 'source'))
     assert list(one.adversarial_losses(dict(a=preds['a']))) == ['loss_adv']
     assert list(BaseAdaptation().state_dict()) == list(one.state_dict()) == []
     with pytest.raises(RuntimeError, match='BaseAdaptation has a discriminator but no loss_adv'):
-        BaseAdaptation().discriminator_losses(preds, True)
+        BaseAdaptation().discriminator_losses(preds, 'source')
 
 
 def test_adversarial_losses():
     pred = torch.tensor([[0.3, -1.2]])
-    assert torch.isclose(adversarial_loss(pred, True),
+    assert torch.isclose(adversarial_loss(pred, 'source'),
                          F.binary_cross_entropy_with_logits(pred, torch.ones_like(pred)))
-    assert torch.isclose(adversarial_loss(pred, False, 'ls'), (pred ** 2).mean())
-    assert torch.isclose(domain_confusion_loss(pred),
-                         0.5 * (adversarial_loss(pred, True) + adversarial_loss(pred, False)))
+    assert torch.isclose(adversarial_loss(pred, 'target', 'ls'), (pred ** 2).mean())
+    assert torch.isclose(domain_confusion_loss(pred), 0.5 * (adversarial_loss(pred, 'source')
+                                                             + adversarial_loss(pred, 'target')))
     # confusion is minimised when the classifier is maximally uncertain
     assert domain_confusion_loss(torch.zeros(3)) < domain_confusion_loss(torch.full((3, ), 2.))
     with pytest.raises(ValueError, match='gan_type'):
-        adversarial_loss(pred, True, 'hinge')
+        adversarial_loss(pred, 'source', 'hinge')
+    # a domain is 'source' or 'target': the short log-key forms and the former bools are refused
+    for wrong in ('src', True, False):
+        with pytest.raises(ValueError, match=rf"domain must be one of \('source', 'target'\), "
+                                             rf'got {wrong!r}'):
+            adversarial_loss(pred, wrong)
     loss = MODELS.build(dict(type='AdversarialLoss', loss_weight=0.5))
     assert loss.loss_name == 'loss_adv'
-    assert torch.isclose(loss(pred, True), 0.5 * adversarial_loss(pred, True))
+    assert torch.isclose(loss(pred, 'source'), 0.5 * adversarial_loss(pred, 'source'))
     with pytest.raises(ValueError, match='loss_'):
         MODELS.build(dict(type='AdversarialLoss', loss_name='adv'))
     with pytest.raises(ValueError, match='loss_weight must be >= 0, got -1'):

@@ -277,8 +277,8 @@ def test_paper_configs_are_the_reference_recipe(path):
     assert (poly.type, poly.power, poly.get('begin', 0), poly.end) == ('PolyLR', 0.9, 0, 250000)
     assert cfg.train_cfg.max_iters == 150000
     assert round((1 - cfg.train_cfg.max_iters / poly.end)**poly.power, 2) == 0.44
-    assert cfg.optim_wrapper.segmentor.optimizer.lr == 2.5e-4
-    assert cfg.optim_wrapper.segmentor.paramwise_cfg.custom_keys == {'head': dict(lr_mult=10.0)}
+    assert cfg.optim_wrapper.generator.optimizer.lr == 2.5e-4
+    assert cfg.optim_wrapper.generator.paramwise_cfg.custom_keys == {'head': dict(lr_mult=10.0)}
     assert cfg.optim_wrapper.discriminator.optimizer.lr == 1e-4
     assert cfg.train_dataloader.batch_size == 1
 

@@ -288,7 +288,7 @@ def test_camvid_lite0_configs_share_model_schedule_and_warmup():
         assert seg.neck == base.neck and seg.decode_head.in_index == 0, path
         assert seg.decode_head.num_classes == seg.auxiliary_head.num_classes == 11, path
         assert cfg.train_cfg.max_iters == cfg.param_scheduler[0].end == 1250, path
-        assert cfg.optim_wrapper.segmentor.optimizer.lr == 1e-3, path
+        assert cfg.optim_wrapper.generator.optimizer.lr == 1e-3, path
         adaptations = cfg.model.get('adaptations') or {}
         assert cfg.model.warmup_iters == (cfg.uda_warmup_iters if adaptations else 0), path
         assert cfg.uda_warmup_iters == 1000

@@ -39,7 +39,7 @@ def test_segformer_example_builds_and_trains(tmp_path):
     optim_cfg.pop('constructor')
     optim = OPTIM_WRAPPER_CONSTRUCTORS.build(
         dict(type='UDAOptimWrapperConstructor', optim_wrapper_cfg=optim_cfg))(model)
-    assert type(optim['segmentor'].optimizer).__name__ == 'AdamW'
+    assert type(optim['generator'].optimizer).__name__ == 'AdamW'
     MessageHub.get_current_instance().update_info('iter', 0)
     before = [p.detach().clone() for p in model.discriminators.parameters()]
     log_vars = model.train_step(

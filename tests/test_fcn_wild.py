@@ -357,17 +357,17 @@ def test_feature_discriminator_keeps_resolution():
 
 def test_global_alignment_loss_is_domain_confusion():
     ga = GlobalFeatureAlignment(num_classes=4, in_channels=8, loss_weight=0.5)
-    zero = {'features': torch.zeros(2, 1, 3, 3)}
+    zero = {ga.rep_key: torch.zeros(2, 1, 3, 3)}
     assert ga.adversarial_losses(zero)['loss_confusion_tgt'].item() == pytest.approx(
         0.5 * math.log(2))
     # symmetric in the classifier's logit and minimal at 0: not an inverted-label loss
-    pos, neg = ({'features': torch.full((2, 1, 3, 3), v)} for v in (3.0, -3.0))
-    assert ga.adversarial_losses(pos, is_source=True)['loss_confusion_src'].item() == \
+    pos, neg = ({ga.rep_key: torch.full((2, 1, 3, 3), v)} for v in (3.0, -3.0))
+    assert ga.adversarial_losses(pos, domain='source')['loss_confusion_src'].item() == \
         pytest.approx(ga.adversarial_losses(neg)['loss_confusion_tgt'].item())
     assert ga.adversarial_losses(pos)['loss_confusion_tgt'] > 0.5 * math.log(2)
     assert torch.equal(ga.adversarial_losses(pos)['loss_confusion_tgt'],
-                       0.5 * domain_confusion_loss(pos['features']))
-    d_src = ga.discriminator_losses(pos, True)['loss_d']
+                       0.5 * domain_confusion_loss(pos[ga.rep_key]))
+    d_src = ga.discriminator_losses(pos, 'source')['loss_d']
     assert d_src.item() == pytest.approx(0.5 * F.softplus(torch.tensor(-3.0)).item())
 
 
@@ -378,12 +378,14 @@ def test_global_alignment_validates_features():
         ga(dict(features=feats[:2] + (torch.zeros(1, 48, 4, 4), )), [], 'target')
     with pytest.raises(IndexError, match='in_index=2 is out of range for 2'):
         ga(dict(features=feats[:2]), [], 'target')
-    assert ga(dict(features=feats), [], 'source')[1]['features'] is feats[2]
+    assert ga(dict(features=feats), [], 'source')[1][ga.rep_key] is feats[2]
 
 
 def test_global_alignment_train_step(message_hub_iter):
     model = build(ga_cfg(), warmup_iters=2)
     optim = wrappers(model)
+    # the representation key is part of the checkpoint layout: discriminators.ga.features.*
+    assert GlobalFeatureAlignment.rep_key == 'features'
     disc = unwrap(model.discriminators)['ga']['features']
     disc.layers[-1].weight.data.zero_()
     disc.layers[-1].bias.data.zero_()  # the classifier outputs 0 everywhere
@@ -441,7 +443,7 @@ def test_category_adaptation_train_step_before_and_after_warmup(tmp_path, messag
     model = build(ca_cfg(write_stats(tmp_path / 'stats.json'), classes=CLASSES), warmup_iters=2)
     assert not model.with_discriminators
     optim = wrappers(model)
-    assert set(optim.keys()) == {'segmentor'}  # no discriminator, none optimised
+    assert set(optim.keys()) == {'generator'}  # no discriminator, none optimised
     message_hub_iter(1)
     log_vars = model.train_step(uda_batch(), optim)
     assert not any(k.startswith(('tgt.', 'adv.', 'disc.')) for k in log_vars), sorted(log_vars)

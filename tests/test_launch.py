@@ -66,12 +66,12 @@ def test_amp_multi_optimizer(cuda: None) -> None:
         dict(
             optim_wrapper=dict(
                 constructor='UDAOptimWrapperConstructor',
-                segmentor=dict(type='OptimWrapper', optimizer=SGD),
+                generator=dict(type='OptimWrapper', optimizer=SGD),
                 discriminator=dict(optimizer=adam, clip_grad=dict(max_norm=1.)))))
     enable_amp(cfg)
     assert cfg.optim_wrapper == dict(
         constructor='UDAOptimWrapperConstructor',
-        segmentor=dict(type='AmpOptimWrapper', loss_scale='dynamic', optimizer=SGD),
+        generator=dict(type='AmpOptimWrapper', loss_scale='dynamic', optimizer=SGD),
         discriminator=dict(
             type='AmpOptimWrapper', loss_scale='dynamic', optimizer=adam,
             clip_grad=dict(max_norm=1.)))
@@ -81,7 +81,7 @@ def test_amp_rejects_other_wrapper_types(cuda: None) -> None:
     cfg = Config(
         dict(
             optim_wrapper=dict(
-                segmentor=dict(type='OptimWrapper', optimizer=SGD),
+                generator=dict(type='OptimWrapper', optimizer=SGD),
                 discriminator=dict(type='MyWrapper', optimizer=SGD))))
     with pytest.raises(ValueError, match=r"optim_wrapper\.discriminator\.type='MyWrapper'"):
         enable_amp(cfg)

@@ -300,25 +300,26 @@ def test_cluster_loss_value_and_gradients():
         expected = 0.5 * torch.nn.functional.cross_entropy(
             adaptation.head(logits[..., :3, :6], (2, 4)), targets)
     torch.testing.assert_close(losses['patch.loss_cluster'], expected)
-    assert reps['patch']['modes'].shape == (2, K, 2, 4)
-    torch.testing.assert_close(reps['patch']['modes'].sum(1), torch.ones(2, 2, 4))
+    rep = reps['patch'][PatchAlignment.rep_key]
+    assert rep.shape == (2, K, 2, 4)
+    torch.testing.assert_close(rep.sum(1), torch.ones(2, 2, 4))
     losses['patch.loss_cluster'].backward()
     for module in (gen.adaptations['patch'].head, gen.segmentor.decode_head):
         assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in module.parameters())
     tgt = model.data_preprocessor(make_batch(labels=False, seed=3), True)
     tgt_losses, tgt_reps = gen.domain_forward(tgt['inputs'], tgt['data_samples'], 'target')
     assert not any(k.startswith('patch.') for k in tgt_losses)
-    assert tgt_reps['patch']['modes'].shape == (2, K, 2, 4)
+    assert tgt_reps['patch'][PatchAlignment.rep_key].shape == (2, K, 2, 4)
 
 
 def test_adversarial_and_discriminator_labels():
     adaptation = PatchAlignment(C, 12, modes=random_modes(), num_modes=K)
-    says_source = {'modes': torch.full((2, 1, 2, 3), 8.0)}
+    says_source = {adaptation.rep_key: torch.full((2, 1, 2, 3), 8.0)}
     assert adaptation.adversarial_losses(says_source)['loss_adv'] < 0.0005 * 1e-3
-    assert adaptation.discriminator_losses(says_source, True)['loss_d'] < 1e-3
-    assert adaptation.discriminator_losses(says_source, False)['loss_d'] > 1
+    assert adaptation.discriminator_losses(says_source, 'source')['loss_d'] < 1e-3
+    assert adaptation.discriminator_losses(says_source, 'target')['loss_d'] > 1
     ls = PatchAlignment(C, 12, modes=random_modes(), num_modes=K, gan_type='ls')
-    torch.testing.assert_close(ls.discriminator_losses(says_source, False)['loss_d'],
+    torch.testing.assert_close(ls.discriminator_losses(says_source, 'target')['loss_d'],
                                torch.tensor(0.5 * 64))
 
 
@@ -328,7 +329,8 @@ def test_train_step_before_and_after_warmup(message_hub_iter):
     optim = wrappers(model)
     head = unwrap(model.generator).adaptations['patch'].head
     disc = model.discriminators['patch']
-    assert isinstance(disc['modes'], FCDiscriminator)
+    # the representation key is part of the checkpoint layout: discriminators.patch.modes.*
+    assert PatchAlignment.rep_key == 'modes' and isinstance(disc['modes'], FCDiscriminator)
 
     message_hub_iter(1)  # warm-up: source segmentation loss only
     head_before, disc_before = snapshot(head), snapshot(disc)
@@ -337,7 +339,7 @@ def test_train_step_before_and_after_warmup(message_hub_iter):
     assert not changed(head_before, head) and not changed(disc_before, disc)
 
     seen = {}
-    seg_step, disc_step = optim['segmentor'].step, optim['discriminator'].step
+    seg_step, disc_step = optim['generator'].step, optim['discriminator'].step
 
     def seg_spy():
         seen['disc_grads'] = [p.grad for p in disc.parameters()]
@@ -347,7 +349,7 @@ def test_train_step_before_and_after_warmup(message_hub_iter):
         seen['gen_grads'] = [p.grad for p in model.generator.parameters()]
         disc_step()
 
-    optim['segmentor'].step, optim['discriminator'].step = seg_spy, disc_spy
+    optim['generator'].step, optim['discriminator'].step = seg_spy, disc_spy
     message_hub_iter(2)  # adaptation
     log_vars = model.train_step(uda_batch(seed=5), optim)
     for key in ('src.patch.loss_cluster', 'adv.patch.loss_adv', 'disc.src.patch.loss_d',

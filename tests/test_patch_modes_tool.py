@@ -117,7 +117,7 @@ def test_gta2cs_config_has_the_paper_values() -> None:
     assert patch.discriminator.type == 'FCDiscriminator'
     assert patch.modes_file == 'work_dirs/patch_modes/gta2cs_k50.pth'
     assert cfg.model.warmup_iters == 10000
-    seg = cfg.optim_wrapper.segmentor
+    seg = cfg.optim_wrapper.generator
     assert seg.optimizer == dict(type='SGD', lr=2.5e-4, momentum=0.9, weight_decay=5e-4)
     assert seg.paramwise_cfg.custom_keys.head.lr_mult == 10.0
     assert cfg.optim_wrapper.discriminator.optimizer == dict(type='Adam', lr=1e-4,

@@ -149,7 +149,7 @@ def test_retraining_reads_the_pseudo_labels(setup):
     cfg = tiny_model_cfg(NUM_CLASSES, adaptations=dict(pseudo=dict(type='PseudoLabelTraining')))
     model = MODELS.build(cfg)
     model.init_weights()
-    optim = OptimWrapperDict(segmentor=OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01)))
+    optim = OptimWrapperDict(generator=OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01)))
     MessageHub.get_current_instance().update_info('iter', 0)
     batch = pseudo_collate([dataset[0], dataset[1]])
     log_vars = model.train_step(dict(source=batch['source'], target=batch['target']), optim)

@@ -82,7 +82,7 @@ def build_configs(tmp_path):
             type='UDAWarmupBatchSampler', sampler=SequentialSampler(range(4)), batch_size=2),
         ('OPTIM_WRAPPER_CONSTRUCTORS', 'UDAOptimWrapperConstructor'): dict(
             type='UDAOptimWrapperConstructor',
-            optim_wrapper_cfg=dict(segmentor=dict(optimizer=dict(type='SGD', lr=0.1)))),
+            optim_wrapper_cfg=dict(generator=dict(optimizer=dict(type='SGD', lr=0.1)))),
     }
 
 

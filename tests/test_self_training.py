@@ -24,7 +24,7 @@ def patch_cfg() -> dict:
 
 def optimizers(model) -> OptimWrapperDict:
     return OptimWrapperDict(
-        segmentor=OptimWrapper(torch.optim.SGD(model.generator.parameters(), lr=0.01)),
+        generator=OptimWrapper(torch.optim.SGD(model.generator.parameters(), lr=0.01)),
         discriminator=OptimWrapper(torch.optim.Adam(model.discriminators.parameters(), lr=1e-3)))
 
 
@@ -63,10 +63,10 @@ def test_one_hot_and_masked_discriminator_loss():
     pred = torch.zeros(1, 1, 2, 2)
     changed = pred.clone()
     changed[0, 0, 1, 0] = 50.0  # only at the ignored pixel
-    assert torch.equal(masked_adversarial_loss(pred, True, valid),
-                       masked_adversarial_loss(changed, True, valid))
-    assert not torch.equal(masked_adversarial_loss(pred, True, None),
-                           masked_adversarial_loss(changed, True, None))
+    assert torch.equal(masked_adversarial_loss(pred, 'source', valid),
+                       masked_adversarial_loss(changed, 'source', valid))
+    assert not torch.equal(masked_adversarial_loss(pred, 'source', None),
+                           masked_adversarial_loss(changed, 'source', None))
 
 
 def test_adaptation_losses_and_start(message_hub_iter):
@@ -86,7 +86,7 @@ def test_adaptation_losses_and_start(message_hub_iter):
     losses['loss_self_training'].backward()
     assert logits.grad[:, :, :3].abs().sum() == 0 and logits.grad[:, :, 3:].abs().sum() > 0
     src = ad.adversarial_losses(dict(pred=conf, valid=torch.ones(2, 6, 6, dtype=torch.bool)),
-                                is_source=True)
+                                domain='source')
     assert set(src) == {'loss_adv_source'}
 
 

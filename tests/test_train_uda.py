@@ -112,12 +112,30 @@ def test_resume_restores_both_optimizers_then_test(trained, tmp_path):
     assert re.search(r'resumed epoch: \d+, iter: 4', out), out[-3000:]
     ckpt = state(resumed / 'iter_6.pth')
     assert ckpt['meta']['iter'] == 6
-    assert set(ckpt['optimizer']) >= {'segmentor', 'discriminator'}
+    assert set(ckpt['optimizer']) >= {'generator', 'discriminator'}
     assert ckpt['optimizer']['discriminator']['state'], 'Adam state of D was not saved'
     out = run_tool([sys.executable, os.path.join(REPO, 'tools', 'test.py'), str(config),
                     str(resumed / 'iter_6.pth'), '--work-dir', str(tmp_path / 'test')],
                    cwd=tmp_path)
     assert re.search(r'mIoU: \d+\.\d+', out)
+
+    # a checkpoint saved when optim_wrapper.generator was called segmentor resumes the same way
+    former = tmp_path / 'former'
+    shutil.copytree(work, former)
+    old = state(former / 'iter_4.pth')
+    for field in ('optimizer', 'param_schedulers'):
+        old[field] = {'segmentor' if k == 'generator' else k: v for k, v in old[field].items()}
+    assert set(old['optimizer']) == set(old['param_schedulers']) == {'segmentor',
+                                                                       'discriminator'}
+    torch.save(old, former / 'iter_4.pth')
+    out = run_tool(TRAIN + [str(config), '--work-dir', str(former), '--resume', '--cfg-options',
+                            f'load_from={former / "iter_4.pth"}', 'train_cfg.max_iters=6'],
+                   cwd=tmp_path)
+    assert 'read as: optimizer.segmentor -> optimizer.generator, param_schedulers.segmentor -> ' \
+        'param_schedulers.generator' in out, out[-3000:]
+    again = state(former / 'iter_6.pth')
+    for key, value in ckpt['state_dict'].items():
+        assert torch.equal(again['state_dict'][key], value), key
 
 
 def run_failing(args, cwd):
@@ -192,7 +210,7 @@ def test_nan_gradients_are_never_saved(trained, tmp_path):
     out = proc.stdout
     assert proc.returncode != 0, out[-3000:]
     assert 'FloatingPointError: 3 consecutive steps had non-finite gradients' in out, out[-3000:]
-    assert re.search(r'non-finite gradients in the segmentor step.*3 in all', out)
+    assert re.search(r'non-finite gradients in the generator step.*3 in all', out)
     saved = sorted(work.glob('iter_*.pth'))
     assert [p.name for p in saved] == [f'iter_{i}.pth' for i in (1, 2, 3, 4, 5)], saved
     for path in saved:

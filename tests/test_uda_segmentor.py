@@ -1,13 +1,16 @@
 """UDASegmentor: construction checks, the alternating train step, delegation, export."""
 import copy
+import re
 
 import pytest
 import torch
-from mmengine.optim import OptimWrapperDict
+from mmengine.config import Config
+from mmengine.optim import OptimWrapperDict, build_optim_wrapper
 
 from mmseg.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
+from mmseg_uda.engine.optim_constructor import rename_former_parts
 from mmseg_uda.models.segmentors import unwrap
-from tests.conftest import make_batch, output_space_cfg, tiny_model_cfg
+from tests.conftest import REPO, make_batch, output_space_cfg, tiny_model_cfg
 
 
 def build(adaptations=None, warmup_iters=0, aux=True, **kwargs):
@@ -19,7 +22,7 @@ def build(adaptations=None, warmup_iters=0, aux=True, **kwargs):
 
 
 def wrappers(model, seg_lr=0.01, d_lr=1e-3):
-    cfg = dict(segmentor=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=seg_lr)),
+    cfg = dict(generator=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=seg_lr)),
                discriminator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=d_lr)))
     return OPTIM_WRAPPER_CONSTRUCTORS.build(
         dict(type='UDAOptimWrapperConstructor', optim_wrapper_cfg=cfg))(model)
@@ -102,7 +105,7 @@ def test_adaptation_step_updates_both_and_logs_prefixed(message_hub_iter):
                   warmup_iters=5)
     optim = wrappers(model)
     assert isinstance(optim, OptimWrapperDict) and set(optim.keys()) == {
-        'segmentor', 'discriminator'}
+        'generator', 'discriminator'}
     disc_before, seg_before = snapshot(model.discriminators), snapshot(model.segmentor)
     message_hub_iter(5)
     log_vars = model.train_step(uda_batch(), optim)
@@ -121,7 +124,7 @@ def test_generator_step_leaves_discriminator_gradients_empty(message_hub_iter):
     model = build(output_space_cfg(), warmup_iters=0)
     optim = wrappers(model)
     seen = {}
-    step = optim['segmentor'].step
+    step = optim['generator'].step
 
     def spy():
         seen['d_grads'] = [p.grad for p in model.discriminators.parameters()]
@@ -129,7 +132,7 @@ def test_generator_step_leaves_discriminator_gradients_empty(message_hub_iter):
                              if p.grad is not None)
         step()
 
-    optim['segmentor'].step = spy
+    optim['generator'].step = spy
     message_hub_iter(0)
     model.train_step(uda_batch(), optim)
     assert all(g is None or not g.any() for g in seen['d_grads'])
@@ -148,6 +151,15 @@ def test_adversarial_gradient_reaches_segmentor(message_hub_iter):
     loss.backward()
     grads = [p.grad for p in gen.segmentor.decode_head.parameters()]
     assert all(g is not None and g.abs().sum() > 0 for g in grads)
+
+
+@pytest.mark.parametrize('domain', ['src', 'tgt', True, None])
+def test_a_domain_is_source_or_target(domain):
+    gen = unwrap(build(output_space_cfg()).generator)
+    batch = make_batch()
+    with pytest.raises(ValueError, match=rf"domain must be one of \('source', 'target'\), got "
+                                         rf'{re.escape(repr(domain))}'):
+        gen.domain_forward(batch['inputs'], batch['data_samples'], domain)
 
 
 def nan_feature_gradient(model):
@@ -176,7 +188,7 @@ def test_nonfinite_gradient_skips_the_step_then_stops(message_hub_iter):
     optim = wrappers(model, seg_lr=0.01)
     message_hub_iter(3)
     model.train_step(uda_batch(), optim)  # one good step: momentum buffers exist
-    momentum = optimizer_state(optim['segmentor'])
+    momentum = optimizer_state(optim['generator'])
     handle = nan_feature_gradient(model)
     before = params(model)
     log_vars = model.train_step(uda_batch(seed=2), optim)
@@ -186,7 +198,7 @@ def test_nonfinite_gradient_skips_the_step_then_stops(message_hub_iter):
     assert all(torch.equal(v, before[k]) for k, v in params(model).items()), \
         'a step with NaN gradients changed the weights'
     assert all(torch.isfinite(b).all() for b in model.buffers())
-    after = optimizer_state(optim['segmentor'])
+    after = optimizer_state(optim['generator'])
     assert all(torch.equal(momentum[k], after[k]) for k in momentum)
     with pytest.raises(FloatingPointError, match='2 consecutive steps had non-finite gradients'):
         model.train_step(uda_batch(seed=2), optim)
@@ -226,13 +238,13 @@ def test_gradient_accumulation_steps_every_second_iteration(message_hub_iter):
     iteration only, with the summed gradients of the two."""
     model = build(output_space_cfg(), warmup_iters=0)
     cfg = dict(
-        segmentor=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01),
+        generator=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01),
                        accumulative_counts=2),
         discriminator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3),
                            accumulative_counts=2))
     optim = OPTIM_WRAPPER_CONSTRUCTORS.build(
         dict(type='UDAOptimWrapperConstructor', optim_wrapper_cfg=cfg))(model)
-    steps = {'segmentor': 0, 'discriminator': 0}
+    steps = {'generator': 0, 'discriminator': 0}
     for name in steps:
         optim[name].optimizer.register_step_post_hook(
             lambda opt, args, kwargs, name=name: steps.__setitem__(name, steps[name] + 1))
@@ -243,7 +255,7 @@ def test_gradient_accumulation_steps_every_second_iteration(message_hub_iter):
         model.train_step(uda_batch(seed=it), optim)
         moved = any(not torch.equal(v, before[k]) for k, v in params(model.segmentor).items())
         assert moved == (it % 2 == 1), it
-    assert steps == {'segmentor': 2, 'discriminator': 2}
+    assert steps == {'generator': 2, 'discriminator': 2}
 
 
 def test_plain_segmentor_state_dict_loads_with_prefix():
@@ -264,9 +276,9 @@ def test_source_only_accepts_plain_batches(message_hub_iter):
     optim = OPTIM_WRAPPER_CONSTRUCTORS.build(dict(
         type='UDAOptimWrapperConstructor',
         optim_wrapper_cfg=dict(
-            segmentor=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01)),
+            generator=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01)),
             discriminator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3)))))(model)
-    assert set(optim.keys()) == {'segmentor'}
+    assert set(optim.keys()) == {'generator'}
     before = snapshot(model.segmentor)
     log_vars = model.train_step(make_batch(), optim)
     assert changed(before, model.segmentor) and 'src.loss' in log_vars
@@ -274,13 +286,51 @@ def test_source_only_accepts_plain_batches(message_hub_iter):
 
 def test_optimizer_constructor_errors():
     model = build(output_space_cfg())
-    seg_only = dict(segmentor=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01)))
+    seg_only = dict(generator=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01)))
     with pytest.raises(KeyError, match='no "discriminator" entry'):
         OPTIM_WRAPPER_CONSTRUCTORS.build(dict(type='UDAOptimWrapperConstructor',
                                               optim_wrapper_cfg=seg_only))(model)
     with pytest.raises(KeyError, match='unknown entries'):
         OPTIM_WRAPPER_CONSTRUCTORS.build(dict(type='UDAOptimWrapperConstructor',
-                                              optim_wrapper_cfg=dict(seg_only, generator={})))
+                                              optim_wrapper_cfg=dict(seg_only,
+                                                                     discriminators={})))
+
+
+def test_the_former_optim_wrapper_key_is_refused():
+    """``optim_wrapper.segmentor``, the former name of ``generator``: a config written with it,
+    or a shipped one given ``--cfg-options optim_wrapper.segmentor...``, fails when its
+    optimizers are built, naming both keys."""
+    model = build(output_space_cfg())
+    cfg = Config.fromfile(f'{REPO}/configs/demo/output_space_synthetic.py')
+    assert set(build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper)).keys()) == {
+        'generator', 'discriminator'}
+    former = copy.deepcopy(cfg.optim_wrapper)
+    former['segmentor'] = former.pop('generator')
+    cfg.merge_from_dict({'optim_wrapper.segmentor.optimizer.lr': 0.1})
+    for optim_wrapper in (former, cfg.optim_wrapper):
+        with pytest.raises(ValueError, match=r'optim_wrapper\.segmentor is now '
+                                             r'optim_wrapper\.generator'):
+            build_optim_wrapper(model, optim_wrapper)
+
+
+def test_checkpoint_states_of_the_former_key_are_renamed():
+    """A checkpoint saved under ``optim_wrapper.segmentor`` has its optimizer and scheduler
+    states read under ``generator`` (``SafeCheckpointHook.after_load_checkpoint``; the resume
+    itself is in tests/test_train_uda.py); a plain MMSeg checkpoint is left as it is."""
+    seg, disc, sched = dict(state={0: 1}), dict(state={}), [dict(last_epoch=4)]
+    ckpt = dict(optimizer=dict(segmentor=seg, discriminator=disc),
+                param_schedulers=dict(segmentor=sched, discriminator=[]), state_dict={})
+    assert rename_former_parts(ckpt) == ['optimizer.segmentor -> optimizer.generator',
+                                         'param_schedulers.segmentor -> '
+                                         'param_schedulers.generator']
+    assert ckpt['optimizer'] == dict(generator=seg, discriminator=disc)
+    assert ckpt['param_schedulers'] == dict(generator=sched, discriminator=[])
+    assert rename_former_parts(ckpt) == []
+    plain = dict(optimizer=dict(state={}, param_groups=[]), param_schedulers=[dict()])
+    loaded = copy.deepcopy(plain)
+    assert rename_former_parts(loaded) == [] and loaded == plain
+    with pytest.raises(KeyError, match="both 'segmentor' and 'generator'"):
+        rename_former_parts(dict(optimizer=dict(segmentor=seg, generator=seg)))
 
 
 def test_inference_is_the_plain_segmentor():

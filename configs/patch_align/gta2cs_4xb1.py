@@ -9,7 +9,7 @@
 _base_ = ['./gta2cs_1xb1.py']
 model = dict(warmup_iters=2500)
 optim_wrapper = dict(
-    segmentor=dict(optimizer=dict(lr=1e-3)), discriminator=dict(optimizer=dict(lr=4e-4)))
+    generator=dict(optimizer=dict(lr=1e-3)), discriminator=dict(optimizer=dict(lr=4e-4)))
 param_scheduler = [dict(type='PolyLR', eta_min=0.0, power=0.9, end=62500, by_epoch=False)]
 train_cfg = dict(max_iters=37500, val_interval=1250)
 default_hooks = dict(checkpoint=dict(interval=1250))

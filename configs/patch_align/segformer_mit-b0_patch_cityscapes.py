@@ -32,7 +32,7 @@ model = dict(
 optim_wrapper = dict(
     _delete_=True,
     constructor='UDAOptimWrapperConstructor',
-    segmentor={{_base_.optim_wrapper}},
+    generator={{_base_.optim_wrapper}},
     discriminator=dict(
         type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99))),
 )

@@ -44,6 +44,7 @@ from mmengine.logging import print_log
 from mmengine.runner.checkpoint import find_latest_checkpoint
 
 from mmseg.registry import HOOKS
+from .optim_constructor import rename_former_parts
 
 PARTIAL_SUFFIX = '.partial'
 LAST_CHECKPOINT = 'last_checkpoint'
@@ -218,7 +219,9 @@ class SafeCheckpointHook(CheckpointHook):
     mmengine's logic still deletes the previous best just before writing the new one.
 
     ``before_run`` checks that the checkpoint folder is local and writable, and deletes
-    ``.partial`` files that a killed run left in it.
+    ``.partial`` files that a killed run left in it. ``after_load_checkpoint`` renames the
+    optimizer and scheduler states of a checkpoint saved under a former ``optim_wrapper`` key
+    (:func:`~mmseg_uda.engine.optim_constructor.rename_former_parts`), so it can be resumed.
     """
 
     def before_run(self, runner) -> None:
@@ -246,6 +249,19 @@ class SafeCheckpointHook(CheckpointHook):
         for path in sorted(set(stale)):
             runner.logger.warning(f'removing {path!r}, an unfinished save of an earlier run')
             remove_path(path)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Read the states of a former ``optim_wrapper`` key under its name now (``--resume``).
+
+        Args:
+            runner: The runner.
+            checkpoint: The loaded checkpoint, updated in place.
+        """
+        super().after_load_checkpoint(runner, checkpoint)
+        renamed = rename_former_parts(checkpoint)
+        if renamed:
+            runner.logger.info('checkpoint saved under former optim_wrapper keys, read as: '
+                               + ', '.join(renamed))
 
     def _resolved_out_dir(self, runner) -> str:
         """The folder ``CheckpointHook.before_train`` will save to (``out_dir``/work_dir name)."""

@@ -149,7 +149,7 @@ def enable_amp(cfg: Config) -> None:
 
     Handles a single wrapper (``optim_wrapper=dict(type='OptimWrapper', optimizer=...)``) and a
     multi-optimizer config whose sub-dicts are wrapper configs, e.g.
-    ``optim_wrapper=dict(constructor='UDAOptimWrapperConstructor', segmentor=dict(
+    ``optim_wrapper=dict(constructor='UDAOptimWrapperConstructor', generator=dict(
     type='OptimWrapper', optimizer=...), discriminator=dict(type='OptimWrapper', optimizer=...))``.
     A wrapper config is a dict with an ``optimizer`` key; a missing ``type`` means
     ``OptimWrapper``, as in mmengine. Wrappers that already use ``AmpOptimWrapper`` are left as

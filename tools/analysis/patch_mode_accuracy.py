@@ -72,7 +72,7 @@ def mode_accuracy(model, patch, dataset, batch_size: int, mixed_below: float) ->
         inputs, samples = data['inputs'], data['data_samples']
         outputs = model.generator.segmentor_outputs(inputs, need_aux=False)
         _, reps = patch(outputs, samples, 'target')  # F only: no loss, same forward
-        pred = reps['modes'].argmax(1)
+        pred = reps[patch.rep_key].argmax(1)
         targets = patch.patch_targets(samples, inputs.shape[2:])
         labels = torch.stack([s.gt_sem_seg.data[0] for s in samples])
         shares, _ = patch_histograms(labels, patch.patch_size, patch.num_classes,

@@ -38,8 +38,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import mmseg_uda  # noqa: E402,F401  (registers mmseg_uda's datasets and models)
 from mmseg.registry import DATASETS, MODELS  # noqa: E402
-from mmseg_uda.models.adaptation.patch_alignment import (  # noqa: E402
-    REP_KEY, PatchAlignment)
+from mmseg_uda.models.adaptation.patch_alignment import PatchAlignment  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -100,7 +99,7 @@ def patch_features(model, patch: PatchAlignment, dataset, num_images: int,
         outputs = model.generator.segmentor_outputs(data['inputs'], need_aux=False)
         # the module's own forward: the target side gives F without Γ(Y) or a loss
         _, reps = patch(outputs, data['data_samples'], 'target')
-        probs = reps[REP_KEY]  # (N, K, gh, gw)
+        probs = reps[patch.rep_key]  # (N, K, gh, gw)
         feats.append(probs.permute(0, 2, 3, 1).reshape(-1, probs.shape[1]).numpy())
     return np.concatenate(feats).astype(np.float32)
 

@@ -10,7 +10,7 @@
 # schedule is for that setting (the *_1xb1 configs); the *_4xb1 configs scale it.
 optim_wrapper = dict(
     constructor='UDAOptimWrapperConstructor',
-    segmentor=dict(
+    generator=dict(
         type='OptimWrapper',
         optimizer=dict(type='SGD', lr=2.5e-4, momentum=0.9, weight_decay=5e-4),
         paramwise_cfg=dict(custom_keys={'head': dict(lr_mult=10.0)}),

@@ -1,7 +1,7 @@
 # Short from-scratch schedule for the CPU demo on the synthetic data.
 optim_wrapper = dict(
     constructor='UDAOptimWrapperConstructor',
-    segmentor=dict(
+    generator=dict(
         type='OptimWrapper',
         optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4),
     ),

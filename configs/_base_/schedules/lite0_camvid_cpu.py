@@ -17,7 +17,7 @@ _base_ = ['./demo_cpu.py']
 max_iters = 1250
 uda_warmup_iters = 1000
 optim_wrapper = dict(
-    segmentor=dict(
+    generator=dict(
         optimizer=dict(lr=1e-3),
         paramwise_cfg=dict(custom_keys={'neck': dict(lr_mult=10.0), 'head': dict(lr_mult=10.0)}),
     ))

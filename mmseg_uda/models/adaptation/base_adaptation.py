@@ -59,16 +59,21 @@ class BaseAdaptation(BaseModule):
     """One domain-adaptation objective plugged into :class:`UDASegmentor`.
 
     An adaptation reads some outputs of the wrapped segmentor (``required_outputs``), may own
-    generator-side modules (its parameters are trained by the ``segmentor`` optimizer together
+    generator-side modules (its parameters are trained by the ``generator`` optimizer together
     with the segmentor, e.g. the PatchClusterHead of Tsai et al., ICCV 2019) and may own a
     discriminator (trained by the ``discriminator`` optimizer). The UDA segmentor calls it in
-    this order each iteration:
+    this order each iteration, ``domain`` being ``'source'`` or ``'target'``
+    (:data:`mmseg_uda.domains.DOMAINS`):
 
     1. :meth:`forward` on source outputs (generator step) -> source losses, representations;
     2. after warm-up, :meth:`forward` on target outputs -> target losses, representations, and
        :meth:`adversarial_losses` of the target representations under the frozen discriminator
        (and of the source representations, in step 1, if ``adversarial_on_source``);
     3. after warm-up, :meth:`discriminator_losses` on detached source and target representations.
+
+    The representations are a dict; an adaptation that aligns one representation names its key
+    ``rep_key`` (the key of its discriminator's input and output too, so of its checkpoint
+    keys ``discriminators.<name>.<rep_key>.*``); tools read that attribute, not a copy.
 
     An adversarial adaptation builds its generator-side loss from a config, ``loss_adv``
     (:class:`~mmseg_uda.models.losses.AdversarialLoss` or a subclass, the way MMSeg heads build
@@ -94,6 +99,10 @@ class BaseAdaptation(BaseModule):
     #: Whether the generator step also asks for adversarial losses of the *source*
     #: representations (e.g. domain confusion on both domains, Hoffman et al. 2016).
     adversarial_on_source: bool = False
+    #: Key of the representation in the dict :meth:`forward` returns, for an adaptation that
+    #: aligns one (``'modes'`` of PatchAlignment, ``'features'`` of GlobalFeatureAlignment);
+    #: None for one with several keys (one per output level) or none.
+    rep_key: Optional[str] = None
     #: Whether the names of the default losses end in the representation key
     #: (``loss_adv_logits``, ``loss_d_aux_logits``: one discriminator per output level) or not
     #: (``loss_adv``, ``loss_d``: one representation).
@@ -149,28 +158,30 @@ class BaseAdaptation(BaseModule):
         """``name`` of the loss of representation ``key``, see ``loss_names_by_key``."""
         return f'{name}_{key}' if self.loss_names_by_key else name
 
-    def adversarial_losses(self, preds: Tensors, is_source: bool = False) -> Tensors:
+    def adversarial_losses(self, preds: Tensors, domain: str = 'target') -> Tensors:
         """Generator-side losses of one domain's representations, given the frozen
         discriminator's logits ``preds`` on them. Called for the target after warm-up, and for
         the source too when ``adversarial_on_source`` is set.
 
         By default, for each key, its ``loss_adv`` of the logits against the source label:
-        λadv · L_adv(D(P_t), 1) (AdaptSegNet; Tsai et al. 2019, Eq. 2).
+        λadv · L_adv(D(P_t), 1) (AdaptSegNet; Tsai et al. 2019, Eq. 2), whichever ``domain``
+        the representations come from.
         """
         losses: Tensors = {}
         for key, pred in preds.items():
             loss = self.adversarial_loss_of(key)
-            losses[self.loss_name(loss.loss_name, key)] = loss(pred, True)
+            losses[self.loss_name(loss.loss_name, key)] = loss(pred, 'source')
         return losses
 
-    def discriminator_losses(self, preds: Tensors, is_source: bool) -> Tensors:
-        """Discriminator losses of its logits ``preds`` on one domain's detached
-        representations: by default ½ L_D of each key (:func:`adversarial_loss` with the
-        ``gan_type`` of its ``loss_adv``), so a source and a target call sum to the usual L_D
-        (AdaptSegNet; Tsai et al. 2019, Eq. 4; Hoffman et al. 2016, Sec. 3.1)."""
+    def discriminator_losses(self, preds: Tensors, domain: str) -> Tensors:
+        """Discriminator losses of its logits ``preds`` on the detached representations of
+        ``domain``: by default ½ L_D of each key against that domain's label
+        (:func:`adversarial_loss` with the ``gan_type`` of its ``loss_adv``), so a source and a
+        target call sum to the usual L_D (AdaptSegNet; Tsai et al. 2019, Eq. 4; Hoffman et al.
+        2016, Sec. 3.1)."""
         return {
             self.loss_name('loss_d', key):
-            0.5 * adversarial_loss(pred, is_source, self.adversarial_loss_of(key).gan_type)
+            0.5 * adversarial_loss(pred, domain, self.adversarial_loss_of(key).gan_type)
             for key, pred in preds.items()
         }
 

@@ -5,11 +5,9 @@ import torch
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList
+from ...domains import LOG_PREFIXES
 from ..discriminators import DiscriminatorDict
 from .base_adaptation import BaseAdaptation, Outputs, Tensors, loss_cfg_or_older
-
-#: Key of the aligned representation in this adaptation's representation dict.
-REP_KEY = 'features'
 
 
 @MODELS.register_module()
@@ -46,6 +44,7 @@ class GlobalFeatureAlignment(BaseAdaptation):
 
     required_outputs = ('features', )
     adversarial_on_source = True
+    rep_key = 'features'
 
     def __init__(self, num_classes: int, in_channels: int, in_index: int = -1,
                  loss_weight: Optional[float] = None, gan_type: Optional[str] = None,
@@ -66,7 +65,8 @@ class GlobalFeatureAlignment(BaseAdaptation):
     def build_discriminator(self) -> DiscriminatorDict:
         """The domain classifier, reading ``in_channels`` feature channels."""
         return DiscriminatorDict(
-            {REP_KEY: MODELS.build(dict(self.discriminator_cfg, in_channels=self.in_channels))})
+            {self.rep_key: MODELS.build(dict(self.discriminator_cfg,
+                                             in_channels=self.in_channels))})
 
     def forward(self, outputs: Outputs, data_samples: SampleList,
                 domain: str) -> Tuple[Tensors, Tensors]:
@@ -79,18 +79,19 @@ class GlobalFeatureAlignment(BaseAdaptation):
         if feat.dim() != 4 or feat.shape[1] != self.in_channels:
             raise ValueError(f'GlobalFeatureAlignment(in_channels={self.in_channels}): feature '
                              f'level {self.in_index} has shape {tuple(feat.shape)}')
-        return {}, {REP_KEY: feat}
+        return {}, {self.rep_key: feat}
 
-    def adversarial_losses(self, preds: Tensors, is_source: bool = False) -> Tensors:
+    def adversarial_losses(self, preds: Tensors, domain: str = 'target') -> Tensors:
         """λ · ½(L_D + L_Dinv) of one domain's features under the frozen classifier.
 
         Args:
             preds (dict): The classifier's logits on the (non-detached) features.
-            is_source (bool): Which domain the features come from (names the loss only: the
-                confusion loss is the same for both domains).
+            domain (str): The domain the features come from, ``'source'`` or ``'target'``
+                (names the loss only: the confusion loss is the same for both domains).
 
         Returns:
-            dict: ``<loss_name>_src`` or ``<loss_name>_tgt`` (``loss_confusion_src``, ...).
+            dict: ``<loss_name>_src`` or ``<loss_name>_tgt`` (``loss_confusion_src``, ...; the
+            domain's :data:`~mmseg_uda.domains.LOG_PREFIXES`).
         """
-        name = f"{self.loss_adv.loss_name}_{'src' if is_source else 'tgt'}"
-        return {name: self.loss_adv(preds[REP_KEY])}
+        name = f'{self.loss_adv.loss_name}_{LOG_PREFIXES[domain]}'
+        return {name: self.loss_adv(preds[self.rep_key])}

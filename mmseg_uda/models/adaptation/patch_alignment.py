@@ -15,8 +15,6 @@ from .base_adaptation import (BaseAdaptation, CheckpointedFileState, Outputs, Te
                               loss_cfg_or_older)
 from .patch_cluster_head import PatchClusterHead
 
-#: Key of the patch representation F in the representations / discriminator dicts.
-REP_KEY = 'modes'
 #: The :class:`PatchAlignment` arguments that fix which patches exist and what Γ assigns them.
 GEOMETRY_ARGS = ('patch_size', 'grid', 'num_modes', 'ignore_index', 'min_labelled_fraction',
                  'head_pooling')
@@ -100,7 +98,7 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
       discriminator (Eq. 2; the generator side of Eq. 5);
     - discriminator: ½ L_D on the detached ``softmax(F)`` of each domain (Eq. 4).
 
-    H is trained with the segmentor (``segmentor`` optimizer), D (an :class:`FCDiscriminator`,
+    H is trained with the segmentor (``generator`` optimizer), D (an :class:`FCDiscriminator`,
     Sec. 3.4) by the ``discriminator`` optimizer. H is not used at inference. Its learning rate
     is the paper's unspecified choice: the shipped schedules give every parameter whose name
     contains ``head`` 10x the base rate (AdaptSegNet's rate for its newly initialised
@@ -140,6 +138,10 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
             one or the other).
         init_cfg (dict, optional): Initialisation config.
     """
+
+    #: The patch representation softmax(F) (also the checkpoint key of D:
+    #: ``discriminators.<name>.modes.*``).
+    rep_key = 'modes'
 
     def __init__(self, num_classes: int, patch_size, modes_file: Optional[str] = None,
                  modes: Optional[torch.Tensor] = None, grid=(2, 2), num_modes: int = 50,
@@ -242,7 +244,7 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
         if self.loss_adv.loss_weight == 0:  # the Ls + Ld ablation: nothing to train it for
             return None
         return DiscriminatorDict({
-            REP_KEY: MODELS.build(dict(self.discriminator_cfg, in_channels=self.num_modes))
+            self.rep_key: MODELS.build(dict(self.discriminator_cfg, in_channels=self.num_modes))
         })
 
     def patch_targets(self, data_samples: SampleList,
@@ -290,4 +292,4 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
             targets = self.patch_targets(data_samples, outputs['input_shape'])
             losses['loss_cluster'] = self.loss_weight_cluster * patch_cluster_loss(
                 mode_logits, targets, self.ignore_index)
-        return losses, {REP_KEY: F.softmax(mode_logits, dim=1)}
+        return losses, {self.rep_key: F.softmax(mode_logits, dim=1)}

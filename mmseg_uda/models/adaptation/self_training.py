@@ -68,7 +68,7 @@ def confident_argmax(logits: torch.Tensor, confidence_logits: torch.Tensor, thre
     return labels
 
 
-def masked_adversarial_loss(pred: torch.Tensor, is_source: bool, valid: Optional[torch.Tensor],
+def masked_adversarial_loss(pred: torch.Tensor, domain: str, valid: Optional[torch.Tensor],
                             gan_type: str = 'bce') -> torch.Tensor:
     """:func:`~mmseg_uda.models.losses.adversarial_loss` over the ``valid`` pixels only.
 
@@ -78,16 +78,17 @@ def masked_adversarial_loss(pred: torch.Tensor, is_source: bool, valid: Optional
 
     Args:
         pred (Tensor): (N, 1, H, W) discriminator logits.
-        is_source (bool): The domain label ("source" = one-hot ground truth, 1).
+        domain (str): The domain label, ``'source'`` (1: the one-hot ground truth) or
+            ``'target'`` (0).
         valid (BoolTensor, optional): (N, H, W) pixels taking part; None: all.
         gan_type (str): ``'bce'`` or ``'ls'``.
     """
     if valid is None:
-        return adversarial_loss(pred, is_source, gan_type)
+        return adversarial_loss(pred, domain, gan_type)
     selected = pred[:, 0][valid]
     if selected.numel() == 0:
         return pred.sum() * 0
-    return adversarial_loss(selected, is_source, gan_type)
+    return adversarial_loss(selected, domain, gan_type)
 
 
 def label_maps(data_samples: SampleList, input_shape: Sequence[int], ignore_index: int,
@@ -287,13 +288,13 @@ class AdversarialSelfTraining(BaseAdaptation):
             return False
         return MessageHub.get_current_instance().get_info('iter', 0) >= self.self_training_start
 
-    def adversarial_losses(self, preds: Tensors, is_source: bool = False) -> Tensors:
+    def adversarial_losses(self, preds: Tensors, domain: str = 'target') -> Tensors:
         """λadv · L_adv(D(P), 1) of the domain; on the target, the confidence-masked
         self-training loss and the kept fraction."""
-        if is_source:
+        if domain == 'source':
             return {'loss_adv_source': self.loss_weight_adv_source * masked_adversarial_loss(
-                preds['pred'], True, preds['valid'], self.loss_adv.gan_type)}
-        losses = {self.loss_adv.loss_name: self.loss_adv(preds['pred'], True)}
+                preds['pred'], 'source', preds['valid'], self.loss_adv.gan_type)}
+        losses = {self.loss_adv.loss_name: self.loss_adv(preds['pred'], 'source')}
         if self._self_training_active():
             labels = confident_argmax(preds['logits'], preds['pred'], self.confidence_threshold,
                                       self.ignore_index)
@@ -302,16 +303,16 @@ class AdversarialSelfTraining(BaseAdaptation):
             losses['self_training_ratio'] = (labels != self.ignore_index).float().mean()
         return losses
 
-    def discriminator_losses(self, preds: Tensors, is_source: bool) -> Tensors:
+    def discriminator_losses(self, preds: Tensors, domain: str) -> Tensors:
         """½ L_D on the one-hot labels (source), ¼ L_D on each domain's predictions."""
         gan_type = self.loss_adv.gan_type
-        if not is_source:
-            return {'loss_d_pred': 0.25 * adversarial_loss(preds['pred'], False, gan_type)}
+        if domain == 'target':
+            return {'loss_d_pred': 0.25 * adversarial_loss(preds['pred'], 'target', gan_type)}
         return {
             'loss_d_label':
-            0.5 * masked_adversarial_loss(preds['label'], True, preds['valid'], gan_type),
+            0.5 * masked_adversarial_loss(preds['label'], 'source', preds['valid'], gan_type),
             'loss_d_pred':
-            0.25 * masked_adversarial_loss(preds['pred'], False, preds['valid'], gan_type),
+            0.25 * masked_adversarial_loss(preds['pred'], 'target', preds['valid'], gan_type),
         }
 
 

@@ -10,16 +10,21 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmseg.registry import MODELS
+from ...domains import check_domain
 
 GAN_TYPES = ('bce', 'ls')
+#: The label of each domain (see :data:`mmseg_uda.domains.DOMAINS`) in the discriminators'
+#: losses: D predicts the source domain.
+DOMAIN_LABELS = {'source': 1.0, 'target': 0.0}
 
 
-def adversarial_loss(pred: torch.Tensor, is_source: bool, gan_type: str = 'bce') -> torch.Tensor:
+def adversarial_loss(pred: torch.Tensor, domain: str, gan_type: str = 'bce') -> torch.Tensor:
     """Mean adversarial loss of discriminator logits against a constant domain label.
 
     Args:
         pred (Tensor): Raw discriminator outputs (logits), any shape.
-        is_source (bool): Whether the label is "source" (1) or "target" (0).
+        domain (str): The domain whose label the logits are scored against: ``'source'`` (1)
+            or ``'target'`` (0); anything else is a ``ValueError``.
         gan_type (str): ``'bce'`` for binary cross-entropy on logits (AdaptSegNet,
             Tsai et al., CVPR 2018) or ``'ls'`` for the least-squares GAN loss
             (Mao et al., ICCV 2017) on the raw outputs.
@@ -27,7 +32,7 @@ def adversarial_loss(pred: torch.Tensor, is_source: bool, gan_type: str = 'bce')
     Returns:
         Tensor: Scalar loss.
     """
-    label = torch.full_like(pred, 1.0 if is_source else 0.0)
+    label = torch.full_like(pred, DOMAIN_LABELS[check_domain(domain)])
     if gan_type == 'bce':
         return F.binary_cross_entropy_with_logits(pred, label)
     if gan_type == 'ls':
@@ -48,7 +53,8 @@ def domain_confusion_loss(pred: torch.Tensor, gan_type: str = 'bce') -> torch.Te
     Returns:
         Tensor: Scalar loss.
     """
-    return 0.5 * (adversarial_loss(pred, True, gan_type) + adversarial_loss(pred, False, gan_type))
+    return 0.5 * (adversarial_loss(pred, 'source', gan_type)
+                  + adversarial_loss(pred, 'target', gan_type))
 
 
 @MODELS.register_module()
@@ -77,9 +83,10 @@ class AdversarialLoss(nn.Module):
         self.loss_weight = loss_weight
         self._loss_name = loss_name
 
-    def forward(self, pred: torch.Tensor, is_source: bool) -> torch.Tensor:
-        """Weighted adversarial loss of ``pred`` against the given domain label."""
-        return self.loss_weight * adversarial_loss(pred, is_source, self.gan_type)
+    def forward(self, pred: torch.Tensor, domain: str) -> torch.Tensor:
+        """Weighted adversarial loss of ``pred`` against the label of ``domain``
+        (``'source'`` or ``'target'``)."""
+        return self.loss_weight * adversarial_loss(pred, domain, self.gan_type)
 
     @property
     def loss_name(self) -> str:
@@ -90,7 +97,7 @@ class AdversarialLoss(nn.Module):
 @MODELS.register_module()
 class DomainConfusionLoss(AdversarialLoss):
     """Thin module around :func:`domain_confusion_loss` (Hoffman et al., "FCNs in the Wild",
-    2016, Sec. 3.1): the same for either domain, so ``forward`` ignores the domain label.
+    2016, Sec. 3.1): the same for either domain, so ``forward`` ignores its ``domain``.
 
     Args:
         gan_type (str): ``'bce'`` or ``'ls'``.
@@ -102,6 +109,6 @@ class DomainConfusionLoss(AdversarialLoss):
                  loss_name: str = 'loss_confusion') -> None:
         super().__init__(gan_type, loss_weight, loss_name)
 
-    def forward(self, pred: torch.Tensor, is_source: Optional[bool] = None) -> torch.Tensor:
-        """Weighted ½(L_D + L_Dinv) of ``pred``."""
+    def forward(self, pred: torch.Tensor, domain: Optional[str] = None) -> torch.Tensor:
+        """Weighted ½(L_D + L_Dinv) of ``pred``, whichever ``domain``."""
         return self.loss_weight * domain_confusion_loss(pred, self.gan_type)

@@ -12,6 +12,7 @@ from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmseg.models.segmentors import CascadeEncoderDecoder, EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, SampleList, add_prefix
+from ...domains import DOMAINS, LOG_PREFIXES, check_domain
 from ..adaptation.base_adaptation import SEGMENTOR_OUTPUTS, BaseAdaptation
 from ..discriminators import DiscriminatorDict
 from .step_guard import FiniteStepGuard
@@ -29,9 +30,11 @@ def unwrap(module: nn.Module) -> nn.Module:
 class UDAGenerator(BaseModule):
     """The generator side G (+ adaptation heads) of the UDA segmentor.
 
-    It is a separate child of :class:`UDASegmentor` so that
+    It is a separate child of :class:`UDASegmentor` (its ``generator``) so that
     ``MMSeparateDistributedDataParallel`` wraps it on its own: every forward used for a backward
     goes through the DDP wrapper, and the discriminators get their own wrapper and optimizer.
+    The ``generator`` entry of ``optim_wrapper`` trains it, the ``discriminator`` entry the
+    discriminators (as mmagic's ``BaseGAN``).
 
     Args:
         segmentor (EncoderDecoder): The plain MMSeg segmentor.
@@ -91,17 +94,18 @@ class UDAGenerator(BaseModule):
         Args:
             inputs (Tensor): Preprocessed images.
             data_samples (list[SegDataSample]): Samples (source ones carry ``gt_sem_seg``).
-            domain (str): ``'source'`` (segmentation losses are computed) or ``'target'``.
+            domain (str): ``'source'`` (segmentation losses are computed) or ``'target'``;
+                anything else is a ``ValueError``.
             run_adaptations (bool): Whether to run the adaptations (False during warm-up).
 
         Returns:
             tuple[dict, dict]: The losses, and each adaptation's representations by name.
         """
-        is_source = domain == 'source'
-        need_aux = is_source or (run_adaptations and any(
+        supervised = check_domain(domain) == 'source'
+        need_aux = supervised or (run_adaptations and any(
             'aux_logits' in ad.required_outputs for ad in self.adaptations.values()))
         outputs = self.segmentor_outputs(inputs, need_aux)
-        losses = self.segmentation_losses(outputs, data_samples) if is_source else {}
+        losses = self.segmentation_losses(outputs, data_samples) if supervised else {}
         reps: Dict[str, Tensors] = {}
         if run_adaptations:
             for name, adaptation in self.adaptations.items():
@@ -129,7 +133,7 @@ class UDAGenerator(BaseModule):
         """
         losses: Dict[str, Tensors] = {}
         reps: Dict[str, dict] = {}
-        for domain, batch in (('source', source), ('target', target)):
+        for domain, batch in zip(DOMAINS, (source, target)):
             if batch is not None:
                 losses[domain], reps[domain] = self.domain_forward(
                     batch['inputs'], batch['data_samples'], domain, run_adaptations)
@@ -253,7 +257,9 @@ class UDASegmentor(BaseModel):
 
     @property
     def segmentor(self) -> EncoderDecoder:
-        """The wrapped plain MMSeg segmentor."""
+        """The wrapped plain MMSeg segmentor, ``generator.segmentor``: the model inference runs
+        and ``uda_to_mmseg.py`` exports. Not the part the ``generator`` optimizer trains, which is
+        :attr:`generator`, the segmentor with the adaptations' generator-side heads."""
         return unwrap(self.generator).segmentor
 
     @property
@@ -298,11 +304,12 @@ class UDASegmentor(BaseModel):
                 :class:`UDADataset` (``target`` may be absent during the warm-up, see
                 ``UDAWarmupBatchSampler``); without adaptations a plain source batch is
                 accepted too.
-            optim_wrapper (OptimWrapperDict | OptimWrapper): ``segmentor`` and, when any
+            optim_wrapper (OptimWrapperDict | OptimWrapper): ``generator`` and, when any
                 adaptation has a discriminator, ``discriminator`` wrappers.
 
         Returns:
-            dict: Log variables prefixed ``src.``, ``tgt.``, ``adv.`` and ``disc.``, and
+            dict: Log variables prefixed ``src.``, ``tgt.`` (each domain's
+            :data:`~mmseg_uda.domains.LOG_PREFIXES`), ``adv.`` and ``disc.``, and
             ``nonfinite_steps``, the running total of skipped steps.
         """
         adaptations = unwrap(self.generator).adaptations
@@ -346,7 +353,7 @@ class UDASegmentor(BaseModel):
             source (dict): Preprocessed source batch.
             target (dict, optional): Preprocessed target batch, None during warm-up.
             adapt (bool): Whether the adaptations run (past warm-up).
-            optim_wrapper (OptimWrapper): The ``segmentor`` wrapper.
+            optim_wrapper (OptimWrapper): The ``generator`` wrapper.
 
         Returns:
             tuple[dict, dict]: Log variables, and the representations by domain for the
@@ -354,21 +361,20 @@ class UDASegmentor(BaseModel):
         """
         self._set_requires_grad(self.discriminators, False)
         losses, reps = self.generator(source, target, run_adaptations=adapt)
-        parts = {'src': add_prefix(losses['source'], 'src')}
-        if adapt:
-            parts['src'].update(add_prefix(self._adversarial_losses(reps['source'], True), 'adv'))
-        if target is not None:
-            parts['tgt'] = add_prefix(losses['target'], 'tgt')
-            parts['tgt'].update(add_prefix(self._adversarial_losses(reps['target'], False),
-                                           'adv'))
+        parts = {}
+        for domain, domain_losses in losses.items():  # the source, then the target if given
+            parts[domain] = add_prefix(domain_losses, LOG_PREFIXES[domain])
+            if adapt:  # always, when the target is given
+                parts[domain].update(
+                    add_prefix(self._adversarial_losses(reps[domain], domain), 'adv'))
         total, log_vars = 0., {}
         for domain, domain_losses in parts.items():
             loss, domain_log = self.parse_losses(domain_losses)
-            domain_log[f'{domain}.loss'] = domain_log.pop('loss')
+            domain_log[f'{LOG_PREFIXES[domain]}.loss'] = domain_log.pop('loss')
             total = total + loss
             log_vars.update(domain_log)
         self._generator_step_skipped = self._update_params(optim_wrapper, total, self.generator,
-                                                           'segmentor', log_vars)
+                                                           'generator', log_vars)
         return log_vars, reps
 
     def train_discriminator(self, reps: Dict[str, dict],
@@ -385,20 +391,20 @@ class UDASegmentor(BaseModel):
         self._set_requires_grad(self.discriminators, True)
         adaptations = unwrap(self.generator).adaptations
         losses: Tensors = {}
-        for domain, prefix in (('source', 'src'), ('target', 'tgt')):
+        for domain in DOMAINS:
             detached = {n: {k: v.detach() for k, v in r.items()}
                         for n, r in reps[domain].items() if n in unwrap(self.discriminators)}
             preds = self.discriminators(detached)
             for name, pred in preds.items():
                 losses.update(add_prefix(
-                    adaptations[name].discriminator_losses(pred, domain == 'source'),
-                    f'disc.{prefix}.{name}'))
+                    adaptations[name].discriminator_losses(pred, domain=domain),
+                    f'disc.{LOG_PREFIXES[domain]}.{name}'))
         loss, log_vars = self.parse_losses(losses)
         log_vars.pop('loss')
         self._update_params(optim_wrapper, loss, self.discriminators, 'discriminator', log_vars)
         return log_vars
 
-    def _adversarial_losses(self, reps: Dict[str, Tensors], is_source: bool) -> Tensors:
+    def _adversarial_losses(self, reps: Dict[str, Tensors], domain: str) -> Tensors:
         """Generator-side adversarial losses under the frozen discriminators.
 
         The discriminators are called around their DDP wrapper: their parameters are frozen in
@@ -410,28 +416,27 @@ class UDASegmentor(BaseModel):
         losses: Tensors = {}
         for name in bank:
             adaptation = adaptations[name]
-            if is_source and not adaptation.adversarial_on_source:
+            if domain == 'source' and not adaptation.adversarial_on_source:
                 continue
             preds = bank[name](reps[name])
-            losses.update(add_prefix(adaptation.adversarial_losses(preds, is_source=is_source),
-                                     name))
+            losses.update(add_prefix(adaptation.adversarial_losses(preds, domain=domain), name))
         return losses
 
     def _split_wrappers(
         self, optim_wrapper: Union[OptimWrapper, OptimWrapperDict]
     ) -> Tuple[OptimWrapper, Optional[OptimWrapper]]:
         if isinstance(optim_wrapper, OptimWrapperDict):
-            if 'segmentor' not in optim_wrapper:
-                raise KeyError('optim_wrapper needs a "segmentor" entry, got '
+            if 'generator' not in optim_wrapper:
+                raise KeyError('optim_wrapper needs a "generator" entry, got '
                                f'{list(optim_wrapper.keys())}')
             disc = optim_wrapper['discriminator'] if 'discriminator' in optim_wrapper else None
             if disc is None and self.with_discriminators:
                 raise KeyError('the adaptations have discriminators but optim_wrapper has no '
                                '"discriminator" entry')
-            return optim_wrapper['segmentor'], disc
+            return optim_wrapper['generator'], disc
         if self.with_discriminators:
             raise TypeError('the adaptations have discriminators: use optim_wrapper='
-                            "dict(constructor='UDAOptimWrapperConstructor', segmentor=..., "
+                            "dict(constructor='UDAOptimWrapperConstructor', generator=..., "
                             'discriminator=...)')
         return optim_wrapper, None
 
