@@ -30,7 +30,8 @@ from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
 #: Default panels of :func:`plot_training_curves`: (title, regular expression on log keys).
-#: Log keys of :class:`~mmseg_uda.models.UDASegmentor`: ``src.*`` source losses (the
+#: Log keys of :class:`~mmseg_uda.models.UDASegmentor` (``src`` and ``tgt`` are the domains'
+#: :data:`mmseg_uda.domains.LOG_PREFIXES`): ``src.*`` source losses (the
 #: segmentation losses, and e.g. the patch-cluster loss Ld), ``adv.*`` the generator-side
 #: adversarial losses, ``tgt.<adaptation>.*`` other target losses (constrained MIL, pseudo
 #: labels), ``disc.src.*`` / ``disc.tgt.*`` the discriminator losses, and the validation
