@@ -23,7 +23,7 @@ from mmseg.structures import SegDataSample
 from .class_stats import ClassSizeStats
 from .patch_modes import save_patch_modes
 from .models.segmentors.uda_segmentor import NONFINITE_TOTAL_KEY
-from .utils import drop_pretrained
+from .utils import alias_target, drop_pretrained
 
 
 def make_batch(n: int = 2, h: int = 32, w: int = 48, num_classes: int = 4, labels: bool = True,
@@ -221,8 +221,10 @@ def smoke_train_config(path: str, folder: str, size: Tuple[int, int] = (64, 64),
     return dict(s_per_iter=seconds, num_params=float(sum(p.numel() for p in model.parameters())))
 
 
-def shipped_configs(repo: str) -> Iterable[str]:
-    """Paths (relative to ``repo``) of every shipped config, ``_base_`` files excluded, sorted."""
+def shipped_configs(repo: str, aliases: bool = False) -> Iterable[str]:
+    """Paths (relative to ``repo``) of every shipped config, sorted: ``_base_`` files excluded,
+    and the MMSeg-scheme aliases (:func:`mmseg_uda.utils.alias_target`, which merge to the
+    config they name) unless ``aliases``."""
     return sorted(osp.relpath(p, repo)
                   for p in glob.glob(osp.join(repo, 'configs', '**', '*.py'), recursive=True)
-                  if '_base_' not in p)
+                  if '_base_' not in p and (aliases or not alias_target(p)))

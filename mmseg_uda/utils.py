@@ -1,5 +1,29 @@
 """Small config helpers shared by the tests and the benchmark scripts."""
-from typing import Any, List
+import ast
+import re
+from typing import Any, List, Optional
+
+
+def alias_target(path: str) -> Optional[str]:
+    """The file an alias config inherits (``'./gta2cs_1xb1.py'``), None if not an alias.
+
+    An alias is a config whose code is one assignment, ``_base_ = ['./NAME.py']`` (or the bare
+    string): it merges to the config it names, comments aside. The MMSeg-scheme config names
+    are such aliases of the short ones (``tools/misc/config_names.py``).
+    """
+    with open(path) as f:
+        body = ast.parse(f.read()).body
+    if len(body) != 1 or not isinstance(body[0], ast.Assign):
+        return None
+    (target, ), value = body[0].targets, body[0].value
+    if not isinstance(target, ast.Name) or target.id != '_base_':
+        return None
+    if isinstance(value, ast.List) and len(value.elts) == 1:
+        value = value.elts[0]
+    if isinstance(value, ast.Constant) and isinstance(value.value, str) and \
+            re.fullmatch(r'\./[^/]+\.py', value.value):
+        return value.value
+    return None
 
 
 def drop_pretrained(cfg: Any) -> None:

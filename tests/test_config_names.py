@@ -107,3 +107,18 @@ def test_check_names_a_wrongly_named_alias(tmp_path):
     errors = config_names.check(str(root))
     assert errors == [f'{wrong}: named {wrong.name}, but its target ./gta2cs_1xb1.py derives '
                       'patch-align_deeplabv2-r101_1xb1-150k_gta5-720x1280_cityscapes-512x1024.py']
+
+
+def test_shipped_configs_leave_the_aliases_out_unless_asked():
+    """The config lists of the smoke tests and benchmarks hold each config once: without the
+    aliases, which merge to a listed config; with ``aliases=True`` every file."""
+    from mmseg_uda.testing import shipped_configs
+    listed = set(shipped_configs(REPO))
+    every = set(shipped_configs(REPO, aliases=True))
+    aliases = {osp.join('configs', a) for a in ALIASES}
+    assert aliases and aliases <= every and not aliases & listed
+    assert every - listed == aliases | {p for p in every if config_names.alias_target(
+        osp.join(REPO, p))}
+    for alias in aliases:
+        assert osp.normpath(osp.join(osp.dirname(alias), config_names.alias_target(
+            osp.join(REPO, alias)))) in listed

@@ -4,10 +4,8 @@ Hoffman et al. 2016 adapt the trained source-only front-end; the GTA5 / SYNTHIA 
 configs therefore ``load_from`` the final checkpoint of a shipped source-only config of the same
 network (or, for the staged GA-then-CA recipe, of the GA config), with no warm-up.
 """
-import glob
 import os.path as osp
 import re
-import sys
 
 import pytest
 import torch
@@ -15,15 +13,13 @@ from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 
 from mmseg.registry import MODELS
+from mmseg_uda.testing import shipped_configs
 from tests.conftest import REPO, tiny_model_cfg
 from tests.test_fcn_wild import ga_cfg, ca_cfg, write_stats
 
-sys.path.insert(0, osp.join(REPO, 'tools', 'misc'))
-from config_names import alias_target  # noqa: E402
-
-FCN_WILD = sorted(  # aliases aside: they merge to the config they name
-    osp.splitext(osp.basename(p))[0]
-    for p in glob.glob(osp.join(REPO, 'configs', 'fcn_wild', '*.py')) if not alias_target(p))
+FCN_WILD = sorted(  # aliases aside (shipped_configs): they merge to the config they name
+    osp.splitext(osp.basename(p))[0] for p in shipped_configs(REPO)
+    if p.startswith('configs/fcn_wild/'))
 #: Configs of the paper's benchmarks (the CamVid ones are the CPU table's, with a warm-up).
 BENCHMARK = [name for name in FCN_WILD if not name.startswith('camvid')]
 CHECKPOINT = re.compile(r'^work_dirs/(?P<run>[A-Za-z0-9_]+)/iter_(?P<iter>\d+)\.pth$')

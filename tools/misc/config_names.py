@@ -28,6 +28,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO)
+
+from mmseg_uda.utils import alias_target  # noqa: E402
 
 #: The folders of the paper configs.
 PAPER_FOLDERS = ('source_only', 'output_space', 'patch_align', 'fcn_wild', 'pixel_level',
@@ -164,27 +167,6 @@ HEADS = {'DeepLabV2Head': 'deeplabv2', 'FCNHead': 'fcn'}
 README = 'README.md'
 TABLE_START = '<!-- config names: written by tools/misc/config_names.py --write -->'
 TABLE_END = '<!-- end of config names -->'
-
-
-def alias_target(path: str) -> Optional[str]:
-    """The file an alias config inherits (``'./gta2cs_1xb1.py'``), None if not an alias.
-
-    An alias is a config whose code is one assignment, ``_base_ = ['./NAME.py']`` (or the bare
-    string): it merges to the config it names, comments aside.
-    """
-    with open(path) as f:
-        body = ast.parse(f.read()).body
-    if len(body) != 1 or not isinstance(body[0], ast.Assign):
-        return None
-    (target, ), value = body[0].targets, body[0].value
-    if not isinstance(target, ast.Name) or target.id != '_base_':
-        return None
-    if isinstance(value, ast.List) and len(value.elts) == 1:
-        value = value.elts[0]
-    if isinstance(value, ast.Constant) and isinstance(value.value, str) and \
-            re.fullmatch(r'\./[^/]+\.py', value.value):
-        return value.value
-    return None
 
 
 def load(path: str) -> Config:
