@@ -398,3 +398,34 @@ def test_ablations_skip_the_unused_parts(message_hub_iter, monkeypatch):
 
 def model_discriminators(model):
     return set(unwrap(model.discriminators))
+
+
+def _ld_gradients(**kwargs):
+    """Ld's value and its gradients on H and on the segmentor's decode head, one source batch
+    through a model built with seed 0 (same weights for every ``kwargs``)."""
+    torch.manual_seed(0)
+    model = build(dict(patch=patch_cfg(loss_weight_cluster=0.01, **kwargs)))
+    gen = unwrap(model.generator)
+    src = model.data_preprocessor(make_batch(), True)
+    losses, _ = gen.domain_forward(src['inputs'], src['data_samples'], 'source')
+    losses['patch.loss_cluster'].backward()
+    grads = lambda module: torch.cat([p.grad.flatten() for p in module.parameters()])  # noqa
+    return (losses['patch.loss_cluster'].detach(), grads(gen.adaptations['patch'].head),
+            grads(gen.segmentor.decode_head))
+
+
+def test_head_loss_weight_scales_only_the_heads_gradient():
+    """head_loss_weight w: H's gradient from Ld is w / λd times the paper's, the segmentor's
+    and the logged value unchanged."""
+    loss, head_grad, seg_grad = _ld_gradients()
+    loss_w, head_grad_w, seg_grad_w = _ld_gradients(head_loss_weight=1.0)
+    assert head_grad.abs().sum() > 0 and seg_grad.abs().sum() > 0
+    torch.testing.assert_close(loss_w, loss)
+    torch.testing.assert_close(head_grad_w, 100.0 * head_grad)
+    torch.testing.assert_close(seg_grad_w, seg_grad)
+    for bad in (0.0, -1.0):
+        with pytest.raises(ValueError, match='head_loss_weight must be > 0'):
+            PatchAlignment(C, 12, modes=random_modes(), num_modes=K, head_loss_weight=bad)
+    with pytest.raises(ValueError, match='head_loss_weight needs Ld'):
+        PatchAlignment(C, 12, modes=random_modes(), num_modes=K, loss_weight_cluster=0,
+                       head_loss_weight=1.0)

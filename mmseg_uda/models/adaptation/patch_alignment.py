@@ -61,6 +61,24 @@ def labelled_fraction(labels: torch.Tensor, patch_size: Sequence[int],
     return F.avg_pool2d(labelled, tuple(patch_size), stride=tuple(patch_size))[:, 0]
 
 
+class _ScaleGradient(torch.autograd.Function):
+    """Identity forward; the backward multiplies the gradient by a constant."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, scale: float) -> torch.Tensor:
+        ctx.scale = scale
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        return grad * ctx.scale, None
+
+
+def scale_gradient(x: torch.Tensor, scale: float) -> torch.Tensor:
+    """``x`` unchanged, its gradient multiplied by ``scale`` (``x`` itself when 1)."""
+    return x if scale == 1.0 else _ScaleGradient.apply(x, scale)
+
+
 def patch_cluster_loss(mode_logits: torch.Tensor, targets: torch.Tensor,
                        ignore_index: int = 255) -> torch.Tensor:
     """Ld: cross-entropy between mode logits and Γ(Y), averaged over the valid patches.
@@ -125,6 +143,12 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
             of its pixels is labelled (our choice, the paper is silent: 0.5, so that the target
             describes most of what H sees); 0 keeps every patch with a labelled pixel.
         loss_weight_cluster (float): λd (0.01 in the paper); 0 skips Γ(Ys) and Ld.
+        head_loss_weight (float, optional): The weight of Ld in H's own gradient, with the
+            segmentor's still ``loss_weight_cluster``. ``None`` (the paper): λd for both. A
+            larger value lets H learn the modes within a short schedule without changing how
+            strongly Ld shapes the segmentor (the CPU CamVid configs: 1.0, where at λd and
+            the tail learning rate of a 250-iteration adaptation H stays at chance). Only
+            gradients change: the logged ``loss_cluster`` is λd Ld either way.
         loss_weight_adv (float, optional): λadv (default 0.0005, the paper's); 0 builds no
             discriminator. Shorthand for ``loss_adv``, with ``gan_type``.
         gan_type (str, optional): ``'bce'`` (default) or ``'ls'``.
@@ -147,6 +171,7 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
                  modes: Optional[torch.Tensor] = None, grid=(2, 2), num_modes: int = 50,
                  hidden_channels: int = 256, head_pooling: str = 'cell',
                  min_labelled_fraction: float = 0.5, loss_weight_cluster: float = 0.01,
+                 head_loss_weight: Optional[float] = None,
                  loss_weight_adv: Optional[float] = None, gan_type: Optional[str] = None,
                  ignore_index: int = 255,
                  discriminator: ConfigType = dict(type='FCDiscriminator'),
@@ -179,6 +204,13 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
         self.register_buffer('modes', modes)  # persistent: part of every checkpoint
         self.file_state_ready = modes_file is None or osp.isfile(modes_file)
         self.loss_weight_cluster = loss_weight_cluster
+        if head_loss_weight is not None and not head_loss_weight > 0:
+            raise ValueError(f'PatchAlignment head_loss_weight must be > 0 or None, got '
+                             f'{head_loss_weight}')
+        if head_loss_weight is not None and loss_weight_cluster == 0:
+            raise ValueError('PatchAlignment head_loss_weight needs Ld: loss_weight_cluster '
+                             'is 0')
+        self.head_loss_weight = head_loss_weight
         # only Ladv reads target images: the Ls + Ld ablation (λadv = 0) has no target pass
         self.uses_target = self.loss_adv.loss_weight != 0
         self.ignore_index = ignore_index
@@ -286,10 +318,17 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
         """Ld on source (none on target) and the representation ``softmax(F)``."""
         logits, grid = crop_to_patch_grid(outputs['logits'], tuple(outputs['input_shape']),
                                           self.patch_size)
-        mode_logits = self.head(logits, grid)
+        with_ld = domain == 'source' and self.loss_weight_cluster != 0
+        # head_loss_weight: H's gradient from Ld times w / λd (at its output), the segmentor's
+        # unchanged (times λd / w at H's input); the source representation, the other use of
+        # mode_logits, is only seen detached (no adversarial_on_source)
+        scale = 1.0
+        if with_ld and self.head_loss_weight is not None:
+            scale = self.head_loss_weight / self.loss_weight_cluster
+        mode_logits = self.head(scale_gradient(logits, 1.0 / scale), grid)
         losses: Tensors = {}
-        if domain == 'source' and self.loss_weight_cluster != 0:
+        if with_ld:
             targets = self.patch_targets(data_samples, outputs['input_shape'])
             losses['loss_cluster'] = self.loss_weight_cluster * patch_cluster_loss(
-                mode_logits, targets, self.ignore_index)
+                scale_gradient(mode_logits, scale), targets, self.ignore_index)
         return losses, {self.rep_key: F.softmax(mode_logits, dim=1)}
