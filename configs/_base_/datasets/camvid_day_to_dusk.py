@@ -12,66 +12,33 @@
 #       train_dataloader.dataset.target.data_root=DIR val_dataloader.dataset.data_root=DIR \
 #       test_dataloader.dataset.data_root=DIR
 # (source-only configs: train_dataloader.dataset.data_root=DIR).
-_base_ = ['./test_time_aug.py']
+# Pipelines (native frames, random flip in training), evaluation and loaders:
+# ./uda_dataloaders.py, with batches of 8 frames.
+_base_ = ['./uda_dataloaders.py']
 data_root = 'data/camvid_daydusk'
-source_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadCheckedAnnotations'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
-]
-# No LoadAnnotations: target labels are never read in training (UDADataset enforces it).
-target_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadCheckedAnnotations'),
-    dict(type='PackSegInputs'),
-]
-# tools/test.py --tta: ./test_time_aug.py's scales and flips of the native frames
-tta_pipeline = [dict(type='LoadImageFromFile'), {{_base_.test_time_aug}}]
 source_train = dict(
     type='CamVidDataset',
     data_root=data_root,
     data_prefix=dict(img_path='source/img/train', seg_map_path='source/ann/train'),
-    pipeline=source_pipeline,
 )
 target_train = dict(
     type='CamVidDataset',
     data_root=data_root,
     data_prefix=dict(img_path='target/img/train'),
-    pipeline=target_pipeline,
 )
 source_val = dict(
     type='CamVidDataset',
     data_root=data_root,
     data_prefix=dict(img_path='source/img/val', seg_map_path='source/ann/val'),
-    pipeline=test_pipeline,
+    pipeline=_base_.test_pipeline,
 )
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    # no target image is decoded during model.warmup_iters (a plain batch sampler otherwise)
-    batch_sampler=dict(type='UDAWarmupBatchSampler'),
-    dataset=dict(type='UDADataset', source=source_train, target=target_train),
-)
+    batch_size=8, num_workers=2, dataset=dict(source=source_train, target=target_train))
 val_dataloader = dict(
-    batch_size=1,
     num_workers=1,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='CamVidDataset',
         data_root=data_root,
         data_prefix=dict(img_path='target/img/test', seg_map_path='target/ann/test'),
-        pipeline=test_pipeline,
-    ),
-)
+    ))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator

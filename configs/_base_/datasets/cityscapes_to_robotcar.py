@@ -5,40 +5,17 @@
 # source width, aspect ratio kept). Evaluation: RobotCar val at 1024x768, logits upsampled to
 # the full-resolution labels, 9-class IoUMetric. Models trained with this config need
 # num_classes=9 (configs/output_space/cs2robotcar_deeplabv2_r101_1xb1.py).
-_base_ = ['./test_time_aug.py']
-cityscapes_root = 'data/cityscapes'
+# Source pipeline and loaders: ./cityscapes_1024x512.py; its target, test and TTA pipelines at
+# 1024x768.
+_base_ = ['./cityscapes_1024x512.py']
 robotcar_root = 'data/robotcar'
-# LoadCheckedAnnotations: MMSeg's LoadAnnotations, then each label's size and values are
-# checked against its image and the dataset's classes, naming the file (mmseg_uda.datasets).
-source_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadCheckedAnnotations'),
-    dict(type='Resize', scale=(1024, 512), keep_ratio=False),
-    dict(type='PackSegInputs'),
-]
-# No LoadAnnotations: target labels are never read in training (UDADataset enforces it).
-target_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(1024, 768), keep_ratio=False),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(1024, 768), keep_ratio=True),
-    dict(type='LoadCheckedAnnotations'),
-    dict(type='PackSegInputs'),
-]
-# tools/test.py --tta: the test resize, then ./test_time_aug.py's scales and flips
-tta_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(1024, 768), keep_ratio=True),
-    {{_base_.test_time_aug}},
-]
+target_pipeline, test_pipeline, tta_pipeline = ([
+    dict(step, scale=(1024, 768)) if step['type'] == 'Resize' else step for step in pipeline
+] for pipeline in (_base_.target_pipeline, _base_.test_pipeline, _base_.tta_pipeline))
 source_train = dict(
     type='CityscapesAsRobotCarDataset',
-    data_root=cityscapes_root,
+    data_root=_base_.cityscapes_root,
     data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
-    pipeline=source_pipeline,
 )
 target_train = dict(
     type='OxfordRobotCarDataset',
@@ -46,27 +23,12 @@ target_train = dict(
     data_prefix=dict(img_path='images/train'),
     pipeline=target_pipeline,
 )
-train_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    # no target image is decoded during model.warmup_iters (a plain batch sampler otherwise)
-    batch_sampler=dict(type='UDAWarmupBatchSampler'),
-    dataset=dict(type='UDADataset', source=source_train, target=target_train),
-)
+train_dataloader = dict(dataset=dict(source=source_train, target=target_train))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type='OxfordRobotCarDataset',
         data_root=robotcar_root,
         data_prefix=dict(img_path='images/val', seg_map_path='labels/val'),
         pipeline=test_pipeline,
-    ),
-)
+    ))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator

@@ -18,11 +18,10 @@ synthia_13 = [
     'road', 'sidewalk', 'building', 'traffic light', 'traffic sign', 'vegetation', 'sky',
     'person', 'rider', 'car', 'bus', 'motorcycle', 'bicycle'
 ]
+# the source pipeline of ./gta_to_cityscapes.py at SYNTHIA's own 1280x760
 source_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadCheckedAnnotations'),
-    dict(type='Resize', scale=(1280, 760), keep_ratio=False),
-    dict(type='PackSegInputs'),
+    dict(step, scale=(1280, 760)) if step['type'] == 'Resize' else step
+    for step in _base_.source_pipeline
 ]
 source_train = dict(
     _delete_=True,
