@@ -6,24 +6,9 @@
 # configs/_base_/datasets/cityscapes_crosscity.py (1024x512, batch 1). Initialisation: the
 # trained source-only model of the same network,
 # configs/source_only/cs_crosscity_deeplabv2_r101_noaux.py (train it first), no warm-up.
+# Model, schedule and GA: _base_/adaptations/hoffman2016_deeplabv2_r101.py.
 _base_ = [
-    '../_base_/models/deeplabv2_r101.py',
+    '../_base_/adaptations/hoffman2016_deeplabv2_r101.py',
     '../_base_/datasets/cityscapes_crosscity.py',
-    '../_base_/schedules/adaptsegnet_150k.py',
-    '../_base_/default_runtime.py',
 ]
 load_from = 'work_dirs/cs_crosscity_deeplabv2_r101_noaux/iter_150000.pth'
-model = dict(
-    warmup_iters=0,
-    segmentor=dict(auxiliary_head=None),
-    adaptations=dict(
-        ga=dict(
-            type='GlobalFeatureAlignment',
-            in_channels=2048,
-            in_index=-1,  # ResNet stage 4
-            loss_weight=1.0,
-            gan_type='bce',
-            discriminator=dict(type='FeatureDiscriminator', channels=(1024, 1024),
-                               kernel_size=1),
-        )),
-)

@@ -11,19 +11,18 @@
 #     python tools/compute_class_stats.py configs/fcn_wild/cs_crosscity_vgg16_ga_ca.py \
 #         --out work_dirs/class_stats/cityscapes_train.json
 # Staged instead (GA first, then GA+CA from the GA checkpoint): cs_crosscity_vgg16_ga_then_ca.py.
-_base_ = ['./cs_crosscity_vgg16_ga.py']
+# Model, schedule, GA and CA: _base_/adaptations/hoffman2016_vgg16_ca.py.
+_base_ = [
+    '../_base_/adaptations/hoffman2016_vgg16_ca.py',
+    '../_base_/datasets/cityscapes_crosscity.py',
+]
+# the source-only checkpoint that ./cs_crosscity_vgg16_ga.py starts from
+load_from = 'work_dirs/cs_crosscity_vgg16/iter_150000.pth'
 stats_file = 'work_dirs/class_stats/cityscapes_train.json'
 model = dict(
     adaptations=dict(
         ca=dict(
-            type='CategoryAdaptation',
             stats_file=stats_file,
             classes='CityscapesDataset',
             source_config='{{ fileDirname }}/{{ fileBasename }}',
-            loss_weight=1.0,
-            output_stride=8,
-            present_threshold=0.1,
-            large_class_threshold=0.1,
-            large_class_grad_scale=0.1,
-        )),
-)
+        )))

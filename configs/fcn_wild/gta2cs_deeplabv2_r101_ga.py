@@ -15,24 +15,9 @@
 # - Initialisation: as the paper's recipe (gta2cs_vgg16_ga.py), the trained source-only model of
 #   the same network, configs/source_only/gta2cs_deeplabv2_r101_noaux.py (train it first), no
 #   warm-up; from ImageNet instead: --cfg-options load_from=None model.warmup_iters=10000.
+# Model, schedule and GA: _base_/adaptations/hoffman2016_deeplabv2_r101.py.
 _base_ = [
-    '../_base_/models/deeplabv2_r101.py',
+    '../_base_/adaptations/hoffman2016_deeplabv2_r101.py',
     '../_base_/datasets/gta_to_cityscapes.py',
-    '../_base_/schedules/adaptsegnet_150k.py',
-    '../_base_/default_runtime.py',
 ]
 load_from = 'work_dirs/gta2cs_deeplabv2_r101_noaux/iter_150000.pth'
-model = dict(
-    warmup_iters=0,
-    segmentor=dict(auxiliary_head=None),
-    adaptations=dict(
-        ga=dict(
-            type='GlobalFeatureAlignment',
-            in_channels=2048,
-            in_index=-1,  # ResNet stage 4
-            loss_weight=1.0,
-            gan_type='bce',
-            discriminator=dict(type='FeatureDiscriminator', channels=(1024, 1024),
-                               kernel_size=1),
-        )),
-)

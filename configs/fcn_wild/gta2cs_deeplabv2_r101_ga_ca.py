@@ -6,19 +6,18 @@
 # Statistics of the GTA5 training labels (the same file as the VGG-16 config):
 #   python tools/compute_class_stats.py configs/fcn_wild/gta2cs_deeplabv2_r101_ga_ca.py \
 #       --out work_dirs/class_stats/gta5.json
-_base_ = ['./gta2cs_deeplabv2_r101_ga.py']
+# Model, schedule, GA and CA: _base_/adaptations/hoffman2016_deeplabv2_r101_ca.py.
+_base_ = [
+    '../_base_/adaptations/hoffman2016_deeplabv2_r101_ca.py',
+    '../_base_/datasets/gta_to_cityscapes.py',
+]
+# the source-only checkpoint that ./gta2cs_deeplabv2_r101_ga.py starts from
+load_from = 'work_dirs/gta2cs_deeplabv2_r101_noaux/iter_150000.pth'
 stats_file = 'work_dirs/class_stats/gta5.json'
 model = dict(
     adaptations=dict(
         ca=dict(
-            type='CategoryAdaptation',
             stats_file=stats_file,
             classes='GTA5Dataset',
             source_config='{{ fileDirname }}/{{ fileBasename }}',
-            loss_weight=1.0,
-            output_stride=8,
-            present_threshold=0.1,
-            large_class_threshold=0.1,
-            large_class_grad_scale=0.1,
-        )),
-)
+        )))

@@ -26,23 +26,9 @@
 #   (train it first), adaptation from the first iteration (no warm-up). Without that checkpoint,
 #   training stops with mmengine's file-not-found error; to adapt from ImageNet weights instead,
 #   --cfg-options load_from=None model.warmup_iters=10000 (source-only warm-up inside the run).
+# Model, schedule and GA: _base_/adaptations/hoffman2016_vgg16.py.
 _base_ = [
-    '../_base_/models/vgg16_dilated_fcn.py',
+    '../_base_/adaptations/hoffman2016_vgg16.py',
     '../_base_/datasets/gta_to_cityscapes.py',
-    '../_base_/schedules/adaptsegnet_150k.py',
-    '../_base_/default_runtime.py',
 ]
 load_from = 'work_dirs/gta2cs_vgg16/iter_150000.pth'
-model = dict(
-    warmup_iters=0,
-    adaptations=dict(
-        ga=dict(
-            type='GlobalFeatureAlignment',
-            in_channels=4096,
-            in_index=-1,  # fc7
-            loss_weight=1.0,
-            gan_type='bce',
-            discriminator=dict(type='FeatureDiscriminator', channels=(1024, 1024),
-                               kernel_size=1),
-        )),
-)

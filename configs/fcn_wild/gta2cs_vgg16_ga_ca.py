@@ -23,19 +23,18 @@
 #   mmseg_uda.models.losses.constrained_mil (our choice; β = 2 is the constrained CNN's slack).
 # - GA and CA start together, as Eq. (1) of the paper is written; staged instead (GA first, then
 #   GA+CA from the GA checkpoint): gta2cs_vgg16_ga_then_ca.py.
-_base_ = ['./gta2cs_vgg16_ga.py']
+# Model, schedule, GA and CA: _base_/adaptations/hoffman2016_vgg16_ca.py.
+_base_ = [
+    '../_base_/adaptations/hoffman2016_vgg16_ca.py',
+    '../_base_/datasets/gta_to_cityscapes.py',
+]
+# the source-only checkpoint that ./gta2cs_vgg16_ga.py starts from
+load_from = 'work_dirs/gta2cs_vgg16/iter_150000.pth'
 stats_file = 'work_dirs/class_stats/gta5.json'
 model = dict(
     adaptations=dict(
         ca=dict(
-            type='CategoryAdaptation',
             stats_file=stats_file,
             classes='GTA5Dataset',
             source_config='{{ fileDirname }}/{{ fileBasename }}',
-            loss_weight=1.0,
-            output_stride=8,
-            present_threshold=0.1,
-            large_class_threshold=0.1,
-            large_class_grad_scale=0.1,
-        )),
-)
+        )))

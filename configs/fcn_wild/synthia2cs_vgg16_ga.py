@@ -10,23 +10,9 @@
 # 1024x512 as the target, batch 1. Initialisation: the trained source-only model of
 # configs/source_only/synthia2cs_vgg16.py (train it first), no warm-up; from ImageNet instead:
 # --cfg-options load_from=None model.warmup_iters=10000.
+# Model, schedule and GA: _base_/adaptations/hoffman2016_vgg16.py.
 _base_ = [
-    '../_base_/models/vgg16_dilated_fcn.py',
+    '../_base_/adaptations/hoffman2016_vgg16.py',
     '../_base_/datasets/synthia_to_cityscapes.py',
-    '../_base_/schedules/adaptsegnet_150k.py',
-    '../_base_/default_runtime.py',
 ]
 load_from = 'work_dirs/synthia2cs_vgg16/iter_150000.pth'
-model = dict(
-    warmup_iters=0,
-    adaptations=dict(
-        ga=dict(
-            type='GlobalFeatureAlignment',
-            in_channels=4096,
-            in_index=-1,  # fc7
-            loss_weight=1.0,
-            gan_type='bce',
-            discriminator=dict(type='FeatureDiscriminator', channels=(1024, 1024),
-                               kernel_size=1),
-        )),
-)

@@ -14,19 +14,18 @@
 #     python tools/compute_class_stats.py configs/fcn_wild/synthia2cs_vgg16_ga_ca.py \
 #         --out work_dirs/class_stats/synthia.json
 # Staged instead (GA first, then GA+CA from the GA checkpoint): synthia2cs_vgg16_ga_then_ca.py.
-_base_ = ['./synthia2cs_vgg16_ga.py']
+# Model, schedule, GA and CA: _base_/adaptations/hoffman2016_vgg16_ca.py.
+_base_ = [
+    '../_base_/adaptations/hoffman2016_vgg16_ca.py',
+    '../_base_/datasets/synthia_to_cityscapes.py',
+]
+# the source-only checkpoint that ./synthia2cs_vgg16_ga.py starts from
+load_from = 'work_dirs/synthia2cs_vgg16/iter_150000.pth'
 stats_file = 'work_dirs/class_stats/synthia.json'
 model = dict(
     adaptations=dict(
         ca=dict(
-            type='CategoryAdaptation',
             stats_file=stats_file,
             classes='SynthiaDataset',
             source_config='{{ fileDirname }}/{{ fileBasename }}',
-            loss_weight=1.0,
-            output_stride=8,
-            present_threshold=0.1,
-            large_class_threshold=0.1,
-            large_class_grad_scale=0.1,
-        )),
-)
+        )))
