@@ -7,28 +7,12 @@
 # Modes file (K-means over the Cityscapes training label maps, 9 RobotCar classes):
 #   python tools/build_patch_modes.py configs/patch_align/cs2robotcar_1xb1.py \
 #       --out work_dirs/patch_modes/cs2robotcar_k50.pth
+# Model, schedule and patch alignment: _base_/adaptations/tsai2019_deeplabv2_r101.py.
 _base_ = [
-    '../_base_/models/deeplabv2_r101.py',
+    '../_base_/adaptations/tsai2019_deeplabv2_r101.py',
     '../_base_/datasets/cityscapes_to_robotcar.py',
-    '../_base_/schedules/adaptsegnet_150k.py',
-    '../_base_/default_runtime.py',
 ]
 modes_file = 'work_dirs/patch_modes/cs2robotcar_k50.pth'
 model = dict(
-    warmup_iters=10000,
-    segmentor=dict(decode_head=dict(num_classes=9), auxiliary_head=None),
-    adaptations=dict(
-        patch=dict(
-            type='PatchAlignment',
-            modes_file=modes_file,
-            patch_size=32,
-            grid=(2, 2),
-            num_modes=50,
-            head_pooling='cell',
-            min_labelled_fraction=0.5,
-            loss_weight_cluster=0.01,
-            loss_weight_adv=0.0005,
-            gan_type='bce',
-            discriminator=dict(type='FCDiscriminator'),
-        )),
-)
+    segmentor=dict(decode_head=dict(num_classes=9)),
+    adaptations=dict(patch=dict(modes_file=modes_file)))

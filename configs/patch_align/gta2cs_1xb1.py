@@ -19,28 +19,11 @@
 # about 2x2 (the ceil-mode stem pooling of DeepLab-v2 gives 91x161 logits for 1280x720, one more
 # row and column than 720/8 x 1280/8; the patch grid covers the first 89x161 of them and H's
 # adaptive pooling spreads them over the 44x80 descriptor cells).
+# Model, schedule and patch alignment: _base_/adaptations/tsai2019_deeplabv2_r101.py.
 _base_ = [
-    '../_base_/models/deeplabv2_r101.py',
+    '../_base_/adaptations/tsai2019_deeplabv2_r101.py',
     '../_base_/datasets/gta_to_cityscapes.py',
-    '../_base_/schedules/adaptsegnet_150k.py',
-    '../_base_/default_runtime.py',
 ]
 modes_file = 'work_dirs/patch_modes/gta2cs_k50.pth'
 model = dict(
-    warmup_iters=10000,
-    segmentor=dict(auxiliary_head=None),
-    adaptations=dict(
-        patch=dict(
-            type='PatchAlignment',
-            modes_file=modes_file,
-            patch_size=32,
-            grid=(2, 2),
-            num_modes=50,
-            head_pooling='cell',
-            min_labelled_fraction=0.5,
-            loss_weight_cluster=0.01,
-            loss_weight_adv=0.0005,
-            gan_type='bce',
-            discriminator=dict(type='FCDiscriminator'),
-        )),
-)
+    adaptations=dict(patch=dict(modes_file=modes_file)))

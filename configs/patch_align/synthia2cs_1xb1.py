@@ -8,28 +8,11 @@
 # Modes file (K-means over the SYNTHIA training label maps):
 #   python tools/build_patch_modes.py configs/patch_align/synthia2cs_1xb1.py \
 #       --out work_dirs/patch_modes/synthia2cs_k50.pth
+# Model, schedule and patch alignment: _base_/adaptations/tsai2019_deeplabv2_r101.py.
 _base_ = [
-    '../_base_/models/deeplabv2_r101.py',
+    '../_base_/adaptations/tsai2019_deeplabv2_r101.py',
     '../_base_/datasets/synthia_to_cityscapes.py',
-    '../_base_/schedules/adaptsegnet_150k.py',
-    '../_base_/default_runtime.py',
 ]
 modes_file = 'work_dirs/patch_modes/synthia2cs_k50.pth'
 model = dict(
-    warmup_iters=10000,
-    segmentor=dict(auxiliary_head=None),
-    adaptations=dict(
-        patch=dict(
-            type='PatchAlignment',
-            modes_file=modes_file,
-            patch_size=32,
-            grid=(2, 2),
-            num_modes=50,
-            head_pooling='cell',
-            min_labelled_fraction=0.5,
-            loss_weight_cluster=0.01,
-            loss_weight_adv=0.0005,
-            gan_type='bce',
-            discriminator=dict(type='FCDiscriminator'),
-        )),
-)
+    adaptations=dict(patch=dict(modes_file=modes_file)))
