@@ -7,16 +7,12 @@
 # Modes file (tools/run_demo.py builds it before training):
 #   python tools/build_patch_modes.py configs/demo/patch_align_synthetic.py \
 #       --out work_dirs/demo/patch_modes_k50.pth
-_base_ = [
-    '../_base_/models/resnet18_tiny_deeplabv2.py',
-    '../_base_/datasets/synthetic_uda.py',
-    '../_base_/schedules/demo_cpu.py',
-    '../_base_/default_runtime.py',
-]
+# Model, data, schedule, warm-up: ./output_space_synthetic.py (adaptation replaced).
+_base_ = ['./output_space_synthetic.py']
 modes_file = 'work_dirs/demo/patch_modes_k50.pth'
 model = dict(
-    warmup_iters=200,
     adaptations=dict(
+        _delete_=True,
         patch=dict(
             type='PatchAlignment',
             modes_file=modes_file,

@@ -15,16 +15,11 @@
 # 0.1 keeps it an order of magnitude below the segmentation loss's.
 # Classifier: two 1x1 hidden layers of 128 (the features' width), leaky ReLU, Adam 1e-4
 # (the schedule's discriminator optimizer).
-_base_ = [
-    '../_base_/models/resnet18_tiny_deeplabv2.py',
-    '../_base_/datasets/camvid_day_to_dusk.py',
-    '../_base_/schedules/demo_cpu.py',
-    '../_base_/default_runtime.py',
-]
+# Model, data, schedule, warm-up: ../output_space/camvid_day2dusk_tiny.py (adaptation replaced).
+_base_ = ['../output_space/camvid_day2dusk_tiny.py']
 model = dict(
-    warmup_iters=200,
-    segmentor=dict(decode_head=dict(num_classes=11), auxiliary_head=dict(num_classes=11)),
     adaptations=dict(
+        _delete_=True,
         ga=dict(
             type='GlobalFeatureAlignment',
             in_channels=128,

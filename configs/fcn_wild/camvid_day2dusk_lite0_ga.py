@@ -5,16 +5,11 @@
 # ReLU) on the last representation before pixel prediction: the neck's fused stride-16 map
 # (128 channels, 12x15 units per 184x240 input) that the ASPP classifier reads, every unit one
 # instance.
-_base_ = [
-    '../_base_/models/efficientnet_lite0_deeplabv2.py',
-    '../_base_/datasets/camvid_day_to_dusk.py',
-    '../_base_/schedules/lite0_camvid_cpu.py',
-    '../_base_/default_runtime.py',
-]
+# Model, data, schedule, warm-up: ../output_space/camvid_day2dusk_lite0.py (adaptation replaced).
+_base_ = ['../output_space/camvid_day2dusk_lite0.py']
 model = dict(
-    warmup_iters={{_base_.uda_warmup_iters}},
-    segmentor=dict(decode_head=dict(num_classes=11), auxiliary_head=dict(num_classes=11)),
     adaptations=dict(
+        _delete_=True,
         ga=dict(
             type='GlobalFeatureAlignment',
             in_channels=128,

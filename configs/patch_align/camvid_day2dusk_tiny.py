@@ -9,17 +9,12 @@
 # Modes file (K-means over the 406 labelled day frames):
 #   python tools/build_patch_modes.py configs/patch_align/camvid_day2dusk_tiny.py \
 #       --out work_dirs/patch_modes/camvid_day2dusk_k50.pth
-_base_ = [
-    '../_base_/models/resnet18_tiny_deeplabv2.py',
-    '../_base_/datasets/camvid_day_to_dusk.py',
-    '../_base_/schedules/demo_cpu.py',
-    '../_base_/default_runtime.py',
-]
+# Model, data, schedule, warm-up: ../output_space/camvid_day2dusk_tiny.py (adaptation replaced).
+_base_ = ['../output_space/camvid_day2dusk_tiny.py']
 modes_file = 'work_dirs/patch_modes/camvid_day2dusk_k50.pth'
 model = dict(
-    warmup_iters=200,
-    segmentor=dict(decode_head=dict(num_classes=11), auxiliary_head=dict(num_classes=11)),
     adaptations=dict(
+        _delete_=True,
         patch=dict(
             type='PatchAlignment',
             modes_file=modes_file,
