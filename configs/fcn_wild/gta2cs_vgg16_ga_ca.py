@@ -31,10 +31,7 @@ _base_ = [
 # the source-only checkpoint that ./gta2cs_vgg16_ga.py starts from
 load_from = 'work_dirs/gta2cs_vgg16/iter_150000.pth'
 stats_file = 'work_dirs/class_stats/gta5.json'
-model = dict(
-    adaptations=dict(
-        ca=dict(
-            stats_file=stats_file,
-            classes='GTA5Dataset',
-            source_config='{{ fileDirname }}/{{ fileBasename }}',
-        )))
+# CA: the class-size statistics of this config's source labels (command above)
+model = dict(adaptations=dict(ca=dict(
+    stats_file=stats_file, classes='GTA5Dataset',
+    source_config='{{ fileDirname }}/{{ fileBasename }}')))
