@@ -48,7 +48,8 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 
 import mmseg_uda  # noqa: E402,F401  (registers the datasets, models and AdaBNHook)
-from mmseg_uda.utils import continuation_options, schedule_length_options  # noqa: E402
+from mmseg_uda.utils import (continuation_options, schedule_length_options,  # noqa: E402
+                             segmentor_key)
 
 SOURCE_ONLY = 'source only'
 PATCH = ' + patch'
@@ -158,14 +159,18 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
-#: --cfg-options that put lite0's backbone BatchNorm in train mode (statistics updated by every
-#: batch the backbone sees, source and target; affine parameters trained).
-TRAIN_BN_OPTIONS = ['model.segmentor.backbone.norm_eval=False',
-                    'model.segmentor.backbone.norm_cfg.requires_grad=True']
+#: --cfg-options, under the config's segmentor key (:func:`mmseg_uda.utils.segmentor_key`), that
+#: put lite0's backbone BatchNorm in train mode (statistics updated by every batch the backbone
+#: sees, source and target; affine parameters trained).
+TRAIN_BN_OPTIONS = ['backbone.norm_eval=False', 'backbone.norm_cfg.requires_grad=True']
 
 
-def bn_options(args: argparse.Namespace) -> List[str]:
-    return TRAIN_BN_OPTIONS if args.bn == 'train' else []
+def bn_options(args: argparse.Namespace, config: str) -> List[str]:
+    """``TRAIN_BN_OPTIONS`` for ``config`` (plain or UDA) with ``--bn train``, else none."""
+    if args.bn != 'train':
+        return []
+    key = segmentor_key(load_config(config).model)
+    return [f'{key}.{option}' for option in TRAIN_BN_OPTIONS]
 
 
 def slug(name: str) -> str:
@@ -338,8 +343,9 @@ class Sweep:
             options = [seed_opt, f'train_cfg.max_iters={self.warmup}',
                        f'train_cfg.val_interval={max(1, self.warmup // 4)}',
                        f'default_hooks.checkpoint.interval={self.warmup}',
-                       f'param_scheduler.0.end={self.total}', *bn_options(self.args)]
-            train(MODELS[self.args.model][SOURCE_ONLY][0], run_dir, options, log, self.env)
+                       f'param_scheduler.0.end={self.total}']
+            config = MODELS[self.args.model][SOURCE_ONLY][0]
+            train(config, run_dir, options + bn_options(self.args, config), log, self.env)
             open(osp.join(run_dir, 'done'), 'w').close()
             return
         if method == 'pseudo labels':
@@ -358,7 +364,7 @@ class Sweep:
         if method in PSEUDO_LABEL_METHODS:
             options.append(f'train_dataloader.dataset.target_pseudo_labels='
                            f'{self.pseudo_label_dir(seed)}')
-        options += bn_options(self.args)
+        options += bn_options(self.args, config)
         t0 = time.time()
         ckpt = train(config, run_dir, options, log, self.env)
         train_min = (time.time() - t0) / 60

@@ -7,7 +7,8 @@ wrappers (``mmseg_uda.testing``: no pretrained weights, random patch modes and g
 statistics of the configured geometry) under mmengine's ``set_random_seed(seed,
 deterministic=True)`` and runs three ``train_step`` calls on fixed random 64x64 batches: the
 last warm-up iteration, the first adapted one, and one at the latest start iteration of an
-adaptation (e.g. ``self_training_start``; otherwise the second adapted one). It records every
+adaptation (e.g. ``self_training_start``; otherwise the second adapted one); a plain MMSeg
+config (source only) trains on the source batches alone. It records every
 logged value of every iteration (full float precision), a SHA-256 of the final state dict's
 sorted keys and one of the keys with their tensors' bytes.
 
@@ -121,20 +122,22 @@ def fingerprint(path: str, seed: int = 0, overrides: Optional[dict] = None) -> d
         model = MODELS.build(cfg.model)
         model.init_weights()
         optim = build_optim_wrappers(cfg, model)
-    num_classes = model.segmentor.decode_head.num_classes
-    target_labels = any(getattr(ad, 'reads_target_labels', False)
-                        for ad in model.generator.adaptations.values())
+    uda = hasattr(model, 'generator')  # else a plain MMSeg segmentor (a source-only config)
+    num_classes = getattr(model, 'segmentor', model).decode_head.num_classes
+    target_labels = uda and any(getattr(ad, 'reads_target_labels', False)
+                                for ad in model.generator.adaptations.values())
     steps = iterations(cfg)
     logs = []
     try:
         for step, cur_iter in enumerate(steps):
             hub.update_info('iter', cur_iter)
-            data = dict(source=make_batch(BATCH, *SIZE, num_classes=num_classes,
-                                          seed=seed + step),
-                        target=make_batch(BATCH, *SIZE, num_classes=num_classes,
-                                          labels=target_labels, seed=seed + 10 + step))
+            data = make_batch(BATCH, *SIZE, num_classes=num_classes, seed=seed + step)
+            if uda:
+                data = dict(source=data,
+                            target=make_batch(BATCH, *SIZE, num_classes=num_classes,
+                                              labels=target_labels, seed=seed + 10 + step))
             log_vars = model.train_step(data, optim)
-            if float(log_vars.pop('nonfinite_steps')) != skipped_before:
+            if float(log_vars.pop('nonfinite_steps', skipped_before)) != skipped_before:
                 raise RuntimeError(f'{path}: a step was skipped at iteration {cur_iter}')
             logs.append({k: float(v.detach()) for k, v in sorted(log_vars.items())})
     finally:

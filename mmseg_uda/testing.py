@@ -23,7 +23,7 @@ from mmseg.structures import SegDataSample
 from .class_stats import ClassSizeStats
 from .patch_modes import save_patch_modes
 from .models.segmentors.uda_segmentor import NONFINITE_TOTAL_KEY
-from .utils import alias_target, drop_pretrained
+from .utils import alias_target, drop_pretrained, segmentor_cfg
 
 
 def make_batch(n: int = 2, h: int = 32, w: int = 48, num_classes: int = 4, labels: bool = True,
@@ -60,7 +60,7 @@ def write_patch_modes(cfg: Config, folder: str) -> None:
     class count, so the build-time checks pass; the centres are random (a benchmark or a smoke
     test does not depend on them).
     """
-    num_classes = cfg.model.segmentor.decode_head.num_classes
+    num_classes = segmentor_cfg(cfg.model).decode_head.num_classes
     for name, ad in (cfg.model.get('adaptations') or {}).items():
         if ad.get('type') != 'PatchAlignment':
             continue
@@ -74,7 +74,7 @@ def write_patch_modes(cfg: Config, folder: str) -> None:
 
 def write_class_stats(cfg: Config, folder: str) -> None:
     """Point every ``CategoryAdaptation`` of ``cfg.model`` at a generated file for its classes."""
-    num_classes = cfg.model.segmentor.decode_head.num_classes
+    num_classes = segmentor_cfg(cfg.model).decode_head.num_classes
     for name, ad in (cfg.model.get('adaptations') or {}).items():
         if ad.get('type') != 'CategoryAdaptation':
             continue
@@ -109,7 +109,7 @@ def narrow_vgg_fc(cfg: Config, width: int = 64) -> None:
     At full width fc6/fc7 hold ~120M parameters and a CPU step takes minutes; the layers, the
     heads and the GA discriminator otherwise stay as configured. Other backbones are untouched.
     """
-    seg = cfg.model.segmentor
+    seg = segmentor_cfg(cfg.model)
     if seg.backbone.type != 'DilatedVGG16':
         return
     seg.backbone.fc_channels = width
@@ -123,11 +123,12 @@ def build_optim_wrappers(cfg: Config,
                          model: torch.nn.Module) -> Union[OptimWrapper, OptimWrapperDict]:
     """The optimizer wrapper(s) of ``cfg.optim_wrapper``, built by the config's constructor.
 
-    As mmengine's runner does: the ``constructor`` key (default ``UDAOptimWrapperConstructor``)
-    and ``paramwise_cfg`` are taken out of the wrapper config and passed to the constructor.
+    As mmengine's runner does: the ``constructor`` key (default
+    ``DefaultOptimWrapperConstructor``, that of plain MMSeg configs) and ``paramwise_cfg`` are
+    taken out of the wrapper config and passed to the constructor.
     """
     optim_cfg = copy.deepcopy(cfg.optim_wrapper).to_dict()
-    constructor = optim_cfg.pop('constructor', 'UDAOptimWrapperConstructor')
+    constructor = optim_cfg.pop('constructor', 'DefaultOptimWrapperConstructor')
     return OPTIM_WRAPPER_CONSTRUCTORS.build(
         dict(type=constructor, optim_wrapper_cfg=optim_cfg,
              paramwise_cfg=optim_cfg.pop('paramwise_cfg', None)))(model)
@@ -173,7 +174,7 @@ def smoke_train_config(path: str, folder: str, size: Tuple[int, int] = (64, 64),
     cfg = prepare_config(path, folder)
     if vgg_fc_width is not None:
         narrow_vgg_fc(cfg, vgg_fc_width)
-    seg = cfg.model.segmentor
+    seg = segmentor_cfg(cfg.model)
     if seg.get('data_preprocessor', {}).get('size') is not None:
         seg.data_preprocessor.size = size
     torch.manual_seed(seed)
@@ -181,22 +182,24 @@ def smoke_train_config(path: str, folder: str, size: Tuple[int, int] = (64, 64),
     model.init_weights()
     model.to(device)
     optim = build_optim_wrappers(cfg, model)
-    num_classes = model.segmentor.decode_head.num_classes
+    uda = hasattr(model, 'generator')  # else a plain MMSeg segmentor (a source-only config)
+    adaptations = model.generator.adaptations if uda else {}
+    num_classes = getattr(model, 'segmentor', model).decode_head.num_classes
     hub = MessageHub.get_current_instance()
     previous_iter = hub.get_info('iter', 0)
     skipped_before = hub.get_info(NONFINITE_TOTAL_KEY, 0)  # the total is process-wide
     hub.update_info('iter', cfg.model.get('warmup_iters', 0))
     before = {k: v.clone() for k, v in model.state_dict().items()}
     # target batches carry (pseudo) labels only for adaptations that train on them
-    target_labels = any(getattr(ad, 'reads_target_labels', False)
-                        for ad in model.generator.adaptations.values())
+    target_labels = any(getattr(ad, 'reads_target_labels', False) for ad in adaptations.values())
     start = time.perf_counter()
     try:
         for step in range(iters):
-            data = dict(source=make_batch(batch_size, *size, num_classes=num_classes,
-                                          seed=seed + step),
-                        target=make_batch(batch_size, *size, num_classes=num_classes,
-                                          labels=target_labels, seed=seed + 10 + step))
+            data = make_batch(batch_size, *size, num_classes=num_classes, seed=seed + step)
+            if uda:
+                data = dict(source=data,
+                            target=make_batch(batch_size, *size, num_classes=num_classes,
+                                              labels=target_labels, seed=seed + 10 + step))
             log_vars = model.train_step(data, optim)
             bad = {k: float(v) for k, v in log_vars.items() if not torch.isfinite(v).all()}
             assert not bad, f'{path}: non-finite log values {bad}'
@@ -205,14 +208,18 @@ def smoke_train_config(path: str, folder: str, size: Tuple[int, int] = (64, 64),
     if device.startswith('cuda'):
         torch.cuda.synchronize()
     seconds = (time.perf_counter() - start) / iters
-    assert log_vars['nonfinite_steps'] == skipped_before, f'{path}: skipped steps'
-    expected = {'generator'}
+    if uda:
+        assert log_vars['nonfinite_steps'] == skipped_before, f'{path}: skipped steps'
+        expected = {'generator'}
+    else:  # every part with trainable weights
+        expected = {name for name, part in model.named_children()
+                    if any(p.requires_grad for p in part.parameters())}
     if isinstance(optim, OptimWrapperDict) and 'discriminator' in optim.keys() \
             and len(model.discriminators):
         expected.add('discriminators')
         assert any(k.startswith('disc.') for k in log_vars), \
             f'{path}: no discriminator losses logged: {sorted(log_vars)}'
-    if any(ad.uses_target for ad in model.generator.adaptations.values()):
+    if any(ad.uses_target for ad in adaptations.values()):
         assert any(k.startswith(('adv.', 'tgt.')) for k in log_vars), \
             f'{path}: no target-side losses after warm-up: {sorted(log_vars)}'
     changed = _changed_parts(before, model)

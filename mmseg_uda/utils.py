@@ -26,6 +26,17 @@ def alias_target(path: str) -> Optional[str]:
     return None
 
 
+def segmentor_key(model_cfg: Any) -> str:
+    """Where a config keeps its MMSeg segmentor: ``'model.segmentor'`` for a ``UDASegmentor``
+    config, ``'model'`` for a plain MMSeg one (e.g. the source-only configs)."""
+    return 'model.segmentor' if 'segmentor' in model_cfg else 'model'
+
+
+def segmentor_cfg(model_cfg: Any) -> Any:
+    """The MMSeg segmentor config of ``model_cfg`` (see :func:`segmentor_key`), not a copy."""
+    return model_cfg['segmentor'] if 'segmentor' in model_cfg else model_cfg
+
+
 def drop_pretrained(cfg: Any) -> None:
     """Random weights: set every ``init_cfg`` of type ``Pretrained`` in ``cfg`` to None, in place.
 
@@ -72,8 +83,9 @@ def continuation_options(cfg: Any, start: int, total: int) -> List[str]:
     state (SGD momentum, Adam moments) starts afresh, as in any ``load_from`` run.
 
     The model's own iteration counts move by ``start`` as well, since the new run counts from
-    0: the segmentor's ``warmup_iters`` (the source-only iterations before the adaptations) and
-    each adaptation's ``self_training_start`` become ``max(0, value - start)``.
+    0: a ``UDASegmentor``'s ``warmup_iters`` (the source-only iterations before the
+    adaptations) and each adaptation's ``self_training_start`` become ``max(0, value - start)``;
+    a plain MMSeg model (a source-only config) has neither.
 
     Args:
         cfg: The method's config (an mmengine ``Config``), read only.
@@ -106,7 +118,8 @@ def continuation_options(cfg: Any, start: int, total: int) -> List[str]:
     for prefix, part in parts.items():
         options.append(f'optim_wrapper.{prefix}optimizer.lr={part["optimizer"]["lr"] * scale!r}')
     model = cfg.get('model', {})
-    options.append(f'model.warmup_iters={max(0, model.get("warmup_iters", 0) - start)}')
+    if 'warmup_iters' in model:
+        options.append(f'model.warmup_iters={max(0, model["warmup_iters"] - start)}')
     for name, adaptation in (model.get('adaptations') or {}).items():
         if isinstance(adaptation, dict) and 'self_training_start' in adaptation:
             options.append(f'model.adaptations.{name}.self_training_start='

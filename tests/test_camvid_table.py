@@ -1,5 +1,6 @@
 """benchmarks/camvid_table.py: the continued schedule of the shared warm-up protocol, the run
 order of a sweep with several workers, and the paired differences of its table."""
+import itertools
 import sys
 
 import pytest
@@ -57,6 +58,11 @@ def test_continuation_moves_the_model_iteration_counts():
     assert 'model.adaptations.output.self_training_start' not in opts
     opts = options_dict(continuation_options(cfg, 1200, 1250))
     assert opts['model.adaptations.ps.self_training_start'] == '0'
+    # the plain source-only model has no iteration count of its own, its one optimizer the lr
+    plain = Config.fromfile(f'{REPO}/configs/source_only/camvid_day2dusk_lite0.py')
+    opts = options_dict(continuation_options(plain, 1000, 1250))
+    assert not any(k.startswith('model.') for k in opts)
+    assert float(opts['optim_wrapper.optimizer.lr']) == pytest.approx(1e-3 * (249 / 1249)**0.9)
 
 
 def test_continuation_single_optimizer_and_bad_schedules():
@@ -151,7 +157,7 @@ def test_train_bn_reaches_every_run_and_the_backbone(tmp_path, monkeypatch):
     calls = []
 
     def train(config, run_dir, options, log, env):
-        calls.append(options)
+        calls.append((config, options))
         camvid_table.os.makedirs(run_dir, exist_ok=True)
         return 'ckpt.pth'
 
@@ -159,23 +165,28 @@ def test_train_bn_reaches_every_run_and_the_backbone(tmp_path, monkeypatch):
     monkeypatch.setattr(camvid_table, 'evaluate_run', lambda *a: dict(miou=1.0))
     sweep.run_job(('warmup', 0))
     sweep.run_job(('output space', 0))
-    assert len(calls) == 2
-    for options in calls:
-        assert set(camvid_table.TRAIN_BN_OPTIONS) <= set(options)
+    # the warm-up trains the plain source-only model, the method the UDASegmentor around it
+    assert [(c, [o for o in opts if 'norm' in o]) for c, opts in calls] == [
+        ('configs/source_only/camvid_day2dusk_lite0.py',
+         ['model.backbone.norm_eval=False', 'model.backbone.norm_cfg.requires_grad=True']),
+        ('configs/output_space/camvid_day2dusk_lite0.py',
+         ['model.segmentor.backbone.norm_eval=False',
+          'model.segmentor.backbone.norm_cfg.requires_grad=True'])]
 
     from mmseg.registry import MODELS
     from mmseg.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     import mmseg_uda  # noqa: F401
-    for bn_train in (False, True):
-        cfg = Config.fromfile(f'{REPO}/configs/output_space/camvid_day2dusk_lite0.py')
+    from mmseg_uda.utils import segmentor_cfg
+    for (config, options), bn_train in itertools.product(calls, (False, True)):
+        cfg = Config.fromfile(f'{REPO}/{config}')
         if bn_train:
             cfg.merge_from_dict({k: v == 'True' for k, v in
-                                 options_dict(camvid_table.TRAIN_BN_OPTIONS).items()})
-        cfg.model.segmentor.backbone.init_cfg = None
+                                 options_dict([o for o in options if 'norm' in o]).items()})
+        segmentor_cfg(cfg.model).backbone.init_cfg = None
         model = MODELS.build(cfg.model).train()
-        bns = [m for m in model.segmentor.backbone.modules()
-               if isinstance(m, torch.nn.BatchNorm2d)]
+        backbone = getattr(model, 'segmentor', model).backbone
+        bns = [m for m in backbone.modules() if isinstance(m, torch.nn.BatchNorm2d)]
         assert len(bns) > 40
         assert {m.training for m in bns} == {bn_train}
         assert {p.requires_grad for m in bns for p in m.parameters()} == {bn_train}

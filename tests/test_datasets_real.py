@@ -25,6 +25,7 @@ from mmseg_uda.datasets import (SYNTHIA_CLASSES_13, SYNTHIA_CLASSES_16,
                                 cityscapes_to_robotcar)
 from mmseg_uda.datasets import convert
 from mmseg_uda.datasets.convert import GTA5, SYNTHIA, UnknownLabelIdWarning, convert_labels
+from mmseg_uda.utils import segmentor_cfg
 from tests.conftest import REPO, SHARED_DATA
 
 CAMVID = osp.join(SHARED_DATA, 'camvid_daydusk')
@@ -212,7 +213,7 @@ def test_full_configs_model_settings() -> None:
         return Config.fromfile(osp.join(REPO, 'configs', path))
 
     for path in ('source_only/camvid_day2dusk_tiny.py', 'output_space/camvid_day2dusk_tiny.py'):
-        seg = load(path).model.segmentor
+        seg = segmentor_cfg(load(path).model)
         assert seg.decode_head.num_classes == seg.auxiliary_head.num_classes == 11, path
     single = load('output_space/gta2cs_deeplabv2_r101_1xb1.py').model
     assert single.adaptations.output.levels == ('logits', )

@@ -12,6 +12,7 @@ from mmengine.config import Config
 
 from mmseg.registry import MODELS
 from mmseg_uda.models.backbones import DeepLabV2ResNet, convert_deeplabv2_state_dict
+from mmseg_uda.utils import segmentor_cfg
 from tests.conftest import REPO, make_batch, output_space_cfg, tiny_model_cfg
 from tests.test_uda_segmentor import wrappers
 
@@ -251,10 +252,19 @@ def load(path):
     return Config.fromfile(osp.join(REPO, 'configs', path))
 
 
+def optimizers(cfg: Config) -> dict:
+    """The optimizer configs by part: a UDA config's generator and discriminator, a plain
+    (source-only) config's one, under ''."""
+    wrappers = cfg.optim_wrapper
+    if 'optimizer' in wrappers:
+        return {'': wrappers.optimizer}
+    return {k: v.optimizer for k, v in wrappers.items() if k != 'constructor'}
+
+
 @pytest.mark.parametrize('path', PAPER_CONFIGS)
 def test_paper_configs_are_the_reference_recipe(path):
     cfg = load(path)
-    seg = cfg.model.segmentor
+    seg = segmentor_cfg(cfg.model)
     pre = seg.data_preprocessor
     assert (pre.mean, pre.std, pre.bgr_to_rgb) == (CAFFE_MEAN, [1.0, 1.0, 1.0], False)
     bb = seg.backbone
@@ -277,9 +287,11 @@ def test_paper_configs_are_the_reference_recipe(path):
     assert (poly.type, poly.power, poly.get('begin', 0), poly.end) == ('PolyLR', 0.9, 0, 250000)
     assert cfg.train_cfg.max_iters == 150000
     assert round((1 - cfg.train_cfg.max_iters / poly.end)**poly.power, 2) == 0.44
-    assert cfg.optim_wrapper.generator.optimizer.lr == 2.5e-4
-    assert cfg.optim_wrapper.generator.paramwise_cfg.custom_keys == {'head': dict(lr_mult=10.0)}
-    assert cfg.optim_wrapper.discriminator.optimizer.lr == 1e-4
+    generator = cfg.optim_wrapper.get('generator', cfg.optim_wrapper)  # source only: plain
+    assert generator.optimizer.lr == 2.5e-4
+    assert generator.paramwise_cfg.custom_keys == {'head': dict(lr_mult=10.0)}
+    if cfg.model.type == 'UDASegmentor':
+        assert cfg.optim_wrapper.discriminator.optimizer.lr == 1e-4
     assert cfg.train_dataloader.batch_size == 1
 
 
@@ -290,20 +302,20 @@ def test_4xb1_configs_follow_the_scaling_rule(path):
     """4 GPUs x batch 1: a quarter of the iterations, 4x the learning rates."""
     multi, single = load(path), load(path.replace('_4xb1', '_1xb1'))
     assert multi.train_dataloader.batch_size == single.train_dataloader.batch_size == 1
-    for part in single.optim_wrapper.keys() - {'constructor'}:
-        assert multi.optim_wrapper[part].optimizer.lr == 4 * single.optim_wrapper[
-            part].optimizer.lr, part
+    for part, optimizer in optimizers(single).items():
+        assert optimizers(multi)[part].lr == 4 * optimizer.lr, part
     assert multi.param_scheduler[0].end * 4 == single.param_scheduler[0].end
     for get in (lambda c: c.train_cfg.max_iters, lambda c: c.train_cfg.val_interval,
-                lambda c: c.default_hooks.checkpoint.interval, lambda c: c.model.warmup_iters):
+                lambda c: c.default_hooks.checkpoint.interval,
+                lambda c: c.model.get('warmup_iters', 0)):
         assert get(multi) * 4 == get(single)
-    assert multi.model.segmentor == single.model.segmentor
+    assert segmentor_cfg(multi.model) == segmentor_cfg(single.model)
     assert multi.model.get('adaptations') == single.model.get('adaptations')
 
 
 def test_variants_differ_from_the_paper_config_only_where_named():
-    paper = load('source_only/gta2cs_deeplabv2_r101_1xb1.py').model.segmentor
-    tv = load('source_only/gta2cs_deeplabv2_r101_torchvision_1xb1.py').model.segmentor
+    paper = load('source_only/gta2cs_deeplabv2_r101_1xb1.py').model
+    tv = load('source_only/gta2cs_deeplabv2_r101_torchvision_1xb1.py').model
     assert (tv.backbone.style, tv.backbone.stem_pool_ceil_mode) == ('pytorch', False)
     assert tv.backbone.init_cfg.checkpoint == 'torchvision://resnet101'
     assert tv.data_preprocessor.bgr_to_rgb is True and tv.data_preprocessor.std[0] == 58.395

@@ -14,6 +14,7 @@ from mmengine.runner import load_checkpoint
 
 from mmseg.registry import MODELS
 from mmseg_uda.testing import shipped_configs
+from mmseg_uda.utils import segmentor_cfg
 from tests.conftest import REPO, tiny_model_cfg
 from tests.test_fcn_wild import ga_cfg, ca_cfg, write_stats
 
@@ -48,7 +49,7 @@ def test_adaptation_starts_from_the_trained_model_of_the_same_network(name):
     assert iteration == start.train_cfg.max_iters, (
         f'{name}: load_from iteration {iteration}, the start run ends at '
         f'{start.train_cfg.max_iters}')
-    assert start.model.segmentor.to_dict() == cfg.model.segmentor.to_dict()
+    assert segmentor_cfg(start.model).to_dict() == cfg.model.segmentor.to_dict()
     source = cfg.train_dataloader.dataset.source.to_dict()
     start_data = start.train_dataloader.dataset
     start_source = start_data.source if start_data.type == 'UDADataset' else start_data
@@ -73,22 +74,22 @@ def test_every_ga_ca_config_has_its_ga_only_config(name):
 
 
 def test_source_only_checkpoint_loads_into_the_ga_ca_model(tmp_path):
-    """The source-only model is a UDASegmentor without adaptations: its checkpoint has the
-    adapted model's ``generator.segmentor.`` keys, so ``load_from`` (mmengine's non-strict load)
-    fills the whole segmentor; only the new domain classifier starts from its initialisation."""
+    """The source-only model is a plain EncoderDecoder: ``load_from`` its checkpoint (mmengine's
+    non-strict load) fills the adapted model's whole segmentor, ``generator.segmentor.``; only
+    the new domain classifier starts from its initialisation."""
     torch.manual_seed(0)
-    source_only = MODELS.build(tiny_model_cfg())
+    source_only = MODELS.build(tiny_model_cfg()['segmentor'])
     path = str(tmp_path / 'iter_2.pth')
     torch.save(dict(state_dict=source_only.state_dict(), meta=dict()), path)
     adapted = MODELS.build(tiny_model_cfg(
         adaptations=dict(ga_cfg(), **ca_cfg(write_stats(tmp_path / 'stats.json')))))
     discriminator = {k: v.clone() for k, v in adapted.discriminators.state_dict().items()}
     load_checkpoint(adapted, path, map_location='cpu')
-    expected = source_only.segmentor.state_dict()
+    expected = source_only.state_dict()
     loaded = adapted.segmentor.state_dict()
     assert loaded.keys() == expected.keys()
     assert all(torch.equal(loaded[k], expected[k]) for k in expected)
-    missing = set(adapted.state_dict()) - set(source_only.state_dict())
+    missing = set(adapted.state_dict()) - {'generator.segmentor.' + k for k in expected}
     # the new domain classifier, and the class-size statistics, which keep the file's values
     stats = {f'generator.adaptations.ca.loss.{n}' for n in ('alpha', 'delta', 'gamma')}
     assert stats <= missing and all(k.startswith('discriminators.ga.') for k in missing - stats)

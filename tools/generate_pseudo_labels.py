@@ -56,7 +56,7 @@ from mmseg_uda.engine.strict_load import checkpoint_mismatches
 from mmseg_uda.pseudo_labels import (MANIFEST, ClassConfidences, assign_pseudo_labels,
                                      pseudo_label_path, summary_rows, summary_table,
                                      write_manifest)
-from mmseg_uda.utils import drop_pretrained
+from mmseg_uda.utils import drop_pretrained, segmentor_cfg
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -121,14 +121,15 @@ def classifier_num_classes(model: torch.nn.Module, state_dict: Dict[str, torch.T
 
 
 def build_segmentor(cfg: Config) -> torch.nn.Module:
-    """The config's segmentor in a ``UDASegmentor`` without adaptations: only inference is
+    """The config's segmentor (a UDA config's ``model.segmentor``, a plain one's ``model``) in a
+    ``UDASegmentor`` without adaptations, which loads UDA and plain checkpoints: only inference is
     needed, so no modes or statistics file has to exist. Pretrained weights are not loaded
     (the checkpoint provides every weight); the data preprocessor is chosen as mmengine's
     Runner chooses it (``model.data_preprocessor``, else the top-level one)."""
     model_cfg = copy.deepcopy(cfg.model)
     drop_pretrained(model_cfg)
     preprocessor = model_cfg.get('data_preprocessor', cfg.get('data_preprocessor'))
-    return MODELS.build(dict(type='UDASegmentor', segmentor=model_cfg['segmentor'],
+    return MODELS.build(dict(type='UDASegmentor', segmentor=segmentor_cfg(model_cfg),
                              data_preprocessor=preprocessor))
 
 

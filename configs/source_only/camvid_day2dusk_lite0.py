@@ -2,13 +2,12 @@
 # DeepLabV2 (11 classes, frozen BatchNorm) trained on the 406 labelled day frames only (target
 # images are not loaded), evaluated on the 62 dusk test frames.
 _base_ = [
-    '../_base_/models/efficientnet_lite0_deeplabv2.py',
+    '../_base_/models/plain/efficientnet_lite0_deeplabv2.py',
     '../_base_/datasets/camvid_day_to_dusk.py',
-    '../_base_/schedules/lite0_camvid_cpu.py',
+    '../_base_/schedules/plain/lite0_camvid_cpu.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(
-    segmentor=dict(decode_head=dict(num_classes=11), auxiliary_head=dict(num_classes=11)))
+model = dict(decode_head=dict(num_classes=11), auxiliary_head=dict(num_classes=11))
 train_dataloader = dict(
     _delete_=True,
     batch_size=8,
@@ -17,3 +16,4 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset={{_base_.source_train}},
 )
+model_wrapper_cfg = None  # MMEngine's DDP wrapper, as in MMSeg (default_runtime's is UDA's)

@@ -8,12 +8,12 @@
 #   python tools/train.py configs/source_only/cs_crosscity_deeplabv2_r101_noaux.py
 #   # -> work_dirs/cs_crosscity_deeplabv2_r101_noaux/iter_150000.pth, their load_from
 _base_ = [
-    '../_base_/models/deeplabv2_r101.py',
+    '../_base_/models/plain/deeplabv2_r101.py',
     '../_base_/datasets/cityscapes_crosscity.py',
-    '../_base_/schedules/adaptsegnet_150k.py',
+    '../_base_/schedules/plain/adaptsegnet_150k.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(segmentor=dict(auxiliary_head=None))
+model = dict(auxiliary_head=None)
 train_dataloader = dict(
     _delete_=True,
     batch_size=1,
@@ -22,3 +22,4 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset={{_base_.source_train}},
 )
+model_wrapper_cfg = None  # MMEngine's DDP wrapper, as in MMSeg (default_runtime's is UDA's)

@@ -9,9 +9,9 @@
 #   python tools/train.py configs/source_only/cs_crosscity_vgg16.py
 #   # -> work_dirs/cs_crosscity_vgg16/iter_150000.pth, the adaptation configs' load_from
 _base_ = [
-    '../_base_/models/vgg16_dilated_fcn.py',
+    '../_base_/models/plain/vgg16_dilated_fcn.py',
     '../_base_/datasets/cityscapes_crosscity.py',
-    '../_base_/schedules/adaptsegnet_150k.py',
+    '../_base_/schedules/plain/adaptsegnet_150k.py',
     '../_base_/default_runtime.py',
 ]
 train_dataloader = dict(
@@ -22,3 +22,4 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset={{_base_.source_train}},
 )
+model_wrapper_cfg = None  # MMEngine's DDP wrapper, as in MMSeg (default_runtime's is UDA's)

@@ -7,9 +7,9 @@
 # 1024x512 with full-resolution labels. AdaptSegNet optimisation (poly over 250k, stopped at
 # 150k). 4 GPUs: ./gta2cs_deeplabv2_r101_4xb1.py.
 _base_ = [
-    '../_base_/models/deeplabv2_r101.py',
+    '../_base_/models/plain/deeplabv2_r101.py',
     '../_base_/datasets/gta_to_cityscapes.py',
-    '../_base_/schedules/adaptsegnet_150k.py',
+    '../_base_/schedules/plain/adaptsegnet_150k.py',
     '../_base_/default_runtime.py',
 ]
 train_dataloader = dict(
@@ -20,3 +20,4 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset={{_base_.source_train}},
 )
+model_wrapper_cfg = None  # MMEngine's DDP wrapper, as in MMSeg (default_runtime's is UDA's)

@@ -8,9 +8,9 @@
 #   python tools/train.py configs/source_only/gta2cs_vgg16.py
 #   # -> work_dirs/gta2cs_vgg16/iter_150000.pth, the adaptation configs' load_from
 _base_ = [
-    '../_base_/models/vgg16_dilated_fcn.py',
+    '../_base_/models/plain/vgg16_dilated_fcn.py',
     '../_base_/datasets/gta_to_cityscapes.py',
-    '../_base_/schedules/adaptsegnet_150k.py',
+    '../_base_/schedules/plain/adaptsegnet_150k.py',
     '../_base_/default_runtime.py',
 ]
 train_dataloader = dict(
@@ -21,3 +21,4 @@ train_dataloader = dict(
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset={{_base_.source_train}},
 )
+model_wrapper_cfg = None  # MMEngine's DDP wrapper, as in MMSeg (default_runtime's is UDA's)

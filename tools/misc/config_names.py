@@ -30,7 +30,7 @@ from mmengine.config import Config
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO)
 
-from mmseg_uda.utils import alias_target  # noqa: E402
+from mmseg_uda.utils import alias_target, segmentor_cfg  # noqa: E402
 
 #: The folders of the paper configs.
 PAPER_FOLDERS = ('source_only', 'output_space', 'patch_align', 'fcn_wild', 'pixel_level',
@@ -227,7 +227,7 @@ def method_token(cfg: Config, configs_root: str) -> str:
 
 def network_token(cfg: Config) -> str:
     """Decode head and backbone, with the variants that tell two shipped networks apart."""
-    seg = cfg.model.segmentor
+    seg = segmentor_cfg(cfg.model)
     head = seg.decode_head
     if head.type not in HEADS:
         raise ValueError(f'no scheme token for the decode head {head.type}')
