@@ -26,6 +26,14 @@ run the table of every finished run under the work dir (mean ± sample std over 
 per-seed differences to the source-only row, as trained and with AdaBN) is rewritten to
 ``<work-dir>/results.md``.
 
+With a warm-up, the patch-alignment rows continue from the warm-up checkpoint with their patch
+head H fitted on it first (``--patch-head-iters``, default the warm-up's length; 0 continues
+with a random H): ``tools/fit_patch_head.py`` trains H alone on Ld over the source images,
+the segmentor frozen and written back unchanged, so these rows still start from the seed's
+source-only weights. In the paper H trains with Ld from the first iteration; continued from a
+source-only model with a random H, it stays uniform through a short adaptation at λd and the
+tail learning rate, and the patch discriminator then sees the same input from both domains.
+
 Files the methods need (the patch modes, the class-size statistics) are built first from the
 labelled day frames when missing.
 """
@@ -112,6 +120,15 @@ TABLES = {
 }
 #: methods re-trained on each seed's pseudo labels, made from its source-only warm-up
 PSEUDO_LABEL_METHODS = (PS_CBST, PS_CBST + PATCH)
+#: the config whose patch head ``tools/fit_patch_head.py`` fits for every patch row of a seed
+#: (the rows' PatchAlignment settings are the same)
+PATCH_HEAD_METHOD = 'patch alignment'
+PATCH_HEAD = 'patch head'
+
+
+def is_patch_method(method: str) -> bool:
+    """Whether ``method`` is a patch-alignment row (its H is fitted on the warm-up first)."""
+    return method == PATCH_HEAD_METHOD or method.endswith(PATCH)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -135,6 +152,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         'train mode with trainable affine parameters, in every run')
     parser.add_argument('--portion', type=float, default=0.2,
                         help="CBST rows: the pseudo labels' class-balanced portion p")
+    parser.add_argument('--patch-head-iters', type=int, default=None,
+                        help='with a warm-up: iterations of tools/fit_patch_head.py on the '
+                        'warm-up checkpoint before the patch rows (default: the warm-up '
+                        'length; 0: the patch rows start with a random H)')
     parser.add_argument('--workers', type=int, default=1, help='runs trained at a time')
     parser.add_argument('--report', action='store_true',
                         help='train nothing: rewrite the tables and the chart from the results '
@@ -263,6 +284,13 @@ class Sweep:
         if self.pseudo and not self.warmup:
             raise SystemExit(f'{PSEUDO_LABEL_METHODS} need a source-only warm-up (--warmup) '
                              'to take their pseudo labels from')
+        self.head_iters = args.patch_head_iters
+        if self.head_iters is None:
+            self.head_iters = self.warmup
+        if self.head_iters < 0 or self.head_iters and not self.warmup:
+            raise SystemExit(f'--patch-head-iters {self.head_iters}: must be >= 0, and needs a '
+                             'warm-up (--warmup) to fit the head on')
+        self.fit_head = self.head_iters > 0 and any(is_patch_method(m) for m in args.methods)
         # seed-major: a partial sweep still covers every method of the first seeds
         self.jobs: List[Tuple[str, int]] = []
         for seed in args.seeds:
@@ -270,6 +298,8 @@ class Sweep:
                 self.jobs.append(('warmup', seed))
             if self.pseudo:
                 self.jobs.append(('pseudo labels', seed))
+            if self.fit_head:
+                self.jobs.append((PATCH_HEAD, seed))
             self.jobs += [(m, seed) for m in args.methods]
         self.started: set = set()
         self.done: set = set()
@@ -285,6 +315,15 @@ class Sweep:
     def pseudo_label_dir(self, seed: int) -> str:
         return osp.join(self.run_dir('pseudo labels', seed), 'labels')
 
+    def head_checkpoint(self, seed: int) -> str:
+        return osp.join(self.run_dir(PATCH_HEAD, seed), 'head.pth')
+
+    def start_checkpoint(self, method: str, seed: int) -> str:
+        """What a row continues from: the warm-up, with H fitted on it for the patch rows."""
+        if self.fit_head and is_patch_method(method):
+            return self.head_checkpoint(seed)
+        return self.warmup_checkpoint(seed)
+
     def finished(self, job: Tuple[str, int]) -> bool:
         """The job's output exists (a result of an older version without the per-class IoU
         counts as unfinished: :meth:`run_job` then only evaluates it again)."""
@@ -292,7 +331,7 @@ class Sweep:
         if method == 'warmup':
             return osp.isfile(self.warmup_checkpoint(seed)) and osp.isfile(
                 osp.join(self.run_dir(method, seed), 'done'))
-        if method == 'pseudo labels':
+        if method in ('pseudo labels', PATCH_HEAD):
             return osp.isfile(osp.join(self.run_dir(method, seed), 'done'))
         result = osp.join(self.run_dir(method, seed), 'result.json')
         if not osp.isfile(result):
@@ -304,9 +343,12 @@ class Sweep:
         method, seed = job
         if method == 'warmup' or not self.warmup:
             return True
+        needs = [('warmup', seed)]
         if method in PSEUDO_LABEL_METHODS:
-            return ('pseudo labels', seed) in self.done
-        return ('warmup', seed) in self.done
+            needs.append(('pseudo labels', seed))
+        if self.fit_head and is_patch_method(method):
+            needs.append((PATCH_HEAD, seed))
+        return all(job in self.done for job in needs)
 
     def next_job(self) -> Optional[Tuple[str, int]]:
         """The first job not started whose warm-up is done; None when nothing is left."""
@@ -322,7 +364,9 @@ class Sweep:
                         continue
                     if self.warmup and ('warmup', job[1]) in self.failed_jobs or (
                             job[0] in PSEUDO_LABEL_METHODS
-                            and ('pseudo labels', job[1]) in self.failed_jobs):
+                            and ('pseudo labels', job[1]) in self.failed_jobs) or (
+                            self.fit_head and is_patch_method(job[0])
+                            and (PATCH_HEAD, job[1]) in self.failed_jobs):
                         self.started.add(job)  # nothing to start from
                         self.failed_jobs.add(job)
                         continue
@@ -351,13 +395,16 @@ class Sweep:
         if method == 'pseudo labels':
             self.make_pseudo_labels(seed, run_dir, log)
             return
+        if method == PATCH_HEAD:
+            self.fit_patch_head(seed, run_dir, log)
+            return
         config = MODELS[self.args.model][method][0]
         result_file = osp.join(run_dir, 'result.json')
         if osp.isfile(result_file):  # trained by an older version: per-class IoU missing
             self.evaluate_again(config, run_dir, result_file)
             return
         if self.warmup:
-            options = [seed_opt, f'load_from={self.warmup_checkpoint(seed)}',
+            options = [seed_opt, f'load_from={self.start_checkpoint(method, seed)}',
                        *continuation_options(load_config(config), self.warmup, self.total)]
         else:
             options = [seed_opt, *schedule_length_options(self.total)]
@@ -371,6 +418,7 @@ class Sweep:
         result = dict(
             method=method, seed=seed, config=config, model=self.args.model, bn=self.args.bn,
             iters=self.total, warmup=self.warmup, train_min=round(train_min, 2),
+            patch_head_iters=self.head_iters if self.fit_head and is_patch_method(method) else 0,
             **evaluate_run(config, ckpt, run_dir, self.env))
         with open(result_file, 'w') as f:
             json.dump(result, f, indent=1)
@@ -384,6 +432,21 @@ class Sweep:
                osp.join(REPO, MODELS[self.args.model][SOURCE_ONLY][0]),
                self.warmup_checkpoint(seed), '--out', self.pseudo_label_dir(seed),
                '--portion', str(self.args.portion)]
+        print('+', ' '.join(cmd), f'> {log}', flush=True)
+        with open(log, 'w') as f:
+            subprocess.run(cmd, check=True, cwd=REPO, stdout=f, stderr=subprocess.STDOUT,
+                           env=self.env)
+        open(osp.join(run_dir, 'done'), 'w').close()
+
+    def fit_patch_head(self, seed: int, run_dir: str, log: str) -> None:
+        """H of the patch rows fitted on the seed's source-only warm-up (segmentor frozen)."""
+        if osp.isdir(run_dir):
+            shutil.rmtree(run_dir)
+        os.makedirs(run_dir)
+        cmd = [sys.executable, osp.join(REPO, 'tools/fit_patch_head.py'),
+               osp.join(REPO, MODELS[self.args.model][PATCH_HEAD_METHOD][0]),
+               self.warmup_checkpoint(seed), '--out', self.head_checkpoint(seed),
+               '--iters', str(self.head_iters), '--seed', str(seed)]
         print('+', ' '.join(cmd), f'> {log}', flush=True)
         with open(log, 'w') as f:
             subprocess.run(cmd, check=True, cwd=REPO, stdout=f, stderr=subprocess.STDOUT,

@@ -98,10 +98,10 @@ def test_table_paired_differences():
 
 
 def fake_sweep(tmp_path, monkeypatch, workers: int, fail: tuple = (),
-               methods: tuple = ('source only', 'output space')):
+               methods: tuple = ('source only', 'output space'), extra: tuple = ()):
     args = camvid_table.parse_args(['--model', 'lite0', '--methods', *methods, '--seeds', '0',
                                     '1', '--workers', str(workers), '--work-dir',
-                                    str(tmp_path)])
+                                    str(tmp_path), *extra])
     sweep = camvid_table.Sweep(args)
     assert (sweep.total, sweep.warmup) == (1250, 1000)
     log = []
@@ -111,6 +111,8 @@ def fake_sweep(tmp_path, monkeypatch, workers: int, fail: tuple = (),
             assert ('warmup', job[1]) in log, f'{job} started before its warm-up finished'
         if job[0] in camvid_table.PSEUDO_LABEL_METHODS:
             assert ('pseudo labels', job[1]) in log, f'{job} started before its pseudo labels'
+        if sweep.fit_head and camvid_table.is_patch_method(job[0]):
+            assert (camvid_table.PATCH_HEAD, job[1]) in log, f'{job} started before its head'
         if job in fail:
             raise camvid_table.subprocess.CalledProcessError(1, 'train')
         log.append(job)
@@ -195,6 +197,20 @@ def test_train_bn_reaches_every_run_and_the_backbone(tmp_path, monkeypatch):
 CBST = camvid_table.PS_CBST
 
 
+def fake_training(monkeypatch) -> dict:
+    """Replace training and evaluation; returns config -> the options it was trained with."""
+    calls = {}
+
+    def train(config, run_dir, options, log, env):
+        calls[config] = options_dict(options)
+        camvid_table.os.makedirs(run_dir, exist_ok=True)
+        return 'ckpt.pth'
+
+    monkeypatch.setattr(camvid_table, 'train', train)
+    monkeypatch.setattr(camvid_table, 'evaluate_run', lambda *a: dict(miou=1.0))
+    return calls
+
+
 @pytest.mark.parametrize('workers', [1, 2])
 def test_cbst_runs_wait_for_the_pseudo_labels_of_their_seed(tmp_path, monkeypatch, workers):
     sweep, log = fake_sweep(tmp_path, monkeypatch, workers, methods=('source only', CBST))
@@ -212,15 +228,7 @@ def test_method_runs_get_pseudo_labels_and_moved_self_training(tmp_path, monkeyp
     assert args.methods == camvid_table.TABLES['matrix'] and len(args.methods) == 12
     sweep = camvid_table.Sweep(args)
     assert [j for j in sweep.jobs[:2]] == [('warmup', 3), ('pseudo labels', 3)]
-    calls = {}
-
-    def train(config, run_dir, options, log, env):
-        calls[config] = options_dict(options)
-        camvid_table.os.makedirs(run_dir, exist_ok=True)
-        return 'ckpt.pth'
-
-    monkeypatch.setattr(camvid_table, 'train', train)
-    monkeypatch.setattr(camvid_table, 'evaluate_run', lambda *a: dict(miou=1.0))
+    calls = fake_training(monkeypatch)
     for method in (CBST, camvid_table.FUSION):
         sweep.run_job((method, 3))
     cbst = calls['configs/self_training/camvid_day2dusk_lite0_cbst.py']
@@ -317,3 +325,54 @@ def test_report_writes_the_matrix_and_the_per_class_charts(tmp_path):
         with Image.open(tmp_path / name) as im:
             im.load()
             assert im.width > 400 and im.height > 200
+
+
+HEAD = camvid_table.PATCH_HEAD
+PI_PATCH = camvid_table.PI + camvid_table.PATCH
+
+
+@pytest.mark.parametrize('workers', [1, 2])
+def test_patch_rows_wait_for_the_head_fitted_on_their_seed(tmp_path, monkeypatch, workers):
+    methods = ('source only', 'patch alignment', PI_PATCH)
+    sweep, log = fake_sweep(tmp_path, monkeypatch, workers, methods=methods)
+    assert sweep.head_iters == sweep.warmup == 1000
+    assert sorted(log) == sorted([(m, s) for s in (0, 1)
+                                  for m in ('warmup', HEAD, *methods)])
+    sweep, log = fake_sweep(tmp_path, monkeypatch, workers, methods=methods,
+                            fail=((HEAD, 0),))
+    assert ('patch alignment', 0) not in log and (PI_PATCH, 0) not in log
+    assert ('source only', 0) in log and ('patch alignment', 1) in log
+    # --patch-head-iters 0: no head job, the patch rows start from the warm-up
+    sweep, log = fake_sweep(tmp_path, monkeypatch, workers, methods=methods,
+                            extra=('--patch-head-iters', '0'))
+    assert not sweep.fit_head and not any(job[0] == HEAD for job in log)
+    assert len(log) == 8
+
+
+def test_patch_rows_continue_from_the_fitted_head(tmp_path, monkeypatch):
+    args = camvid_table.parse_args(['--model', 'lite0', '--methods', 'output space',
+                                    PI_PATCH, '--seeds', '2', '--patch-head-iters', '300',
+                                    '--work-dir', str(tmp_path)])
+    sweep = camvid_table.Sweep(args)
+    assert sweep.jobs == [('warmup', 2), (HEAD, 2), ('output space', 2), (PI_PATCH, 2)]
+    calls, commands = fake_training(monkeypatch), []
+    monkeypatch.setattr(camvid_table.subprocess, 'run', lambda cmd, **kw: commands.append(cmd))
+    sweep.run_job((HEAD, 2))
+    assert sweep.finished((HEAD, 2))
+    (cmd,) = commands
+    assert cmd[1].endswith('tools/fit_patch_head.py')
+    assert cmd[2].endswith('configs/patch_align/camvid_day2dusk_lite0.py')
+    assert cmd[3:] == [sweep.warmup_checkpoint(2), '--out', sweep.head_checkpoint(2),
+                       '--iters', '300', '--seed', '2']
+    for method in ('output space', PI_PATCH):
+        sweep.run_job((method, 2))
+    assert calls['configs/output_space/camvid_day2dusk_lite0.py']['load_from'] == \
+        sweep.warmup_checkpoint(2)
+    assert calls['configs/pixel_level/camvid_day2dusk_lite0_fda_patch.py']['load_from'] == \
+        sweep.head_checkpoint(2)
+    with open(f"{sweep.run_dir(PI_PATCH, 2)}/result.json") as f:
+        assert camvid_table.json.load(f)['patch_head_iters'] == 300
+    with pytest.raises(SystemExit):  # a head needs a warm-up to be fitted on
+        camvid_table.Sweep(camvid_table.parse_args(
+            ['--model', 'lite0', '--methods', PI_PATCH, '--warmup', '0',
+             '--patch-head-iters', '10']))
