@@ -11,6 +11,7 @@ CPU-only machines.
 import argparse
 import os
 import os.path as osp
+import sys
 
 import mmseg_uda  # noqa: F401  (registers mmseg_uda's components)
 from mmengine.config import Config, DictAction
@@ -19,6 +20,9 @@ from mmseg.registry import RUNNERS
 
 from mmseg_uda.engine import (AdaBNHook, add_unsafe_load_flag, distributed_session,
                               load_checkpoint_for_testing, setup_distributed)
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from train import default_work_dir  # noqa: E402  (./train.py: training and testing share it)
 
 
 #: Config keys of training, set to None for testing (the Runner takes them all or none).
@@ -100,11 +104,11 @@ def build_config(args: argparse.Namespace) -> Config:
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    # work_dir priority: CLI > config file > ./work_dirs/<config name>
+    # work_dir priority: CLI > config file > the training run's (an alias: its target's)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = default_work_dir(args.config)
     # loaded strictly by load_checkpoint_for_testing, not through the runner's load_from
     cfg.load_from = None
     if args.show or args.show_dir:

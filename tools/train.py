@@ -18,6 +18,7 @@ from mmseg.registry import RUNNERS
 
 from mmseg_uda.engine import (add_unsafe_load_flag, check_resume, distributed_session, enable_amp,
                               setup_distributed)
+from mmseg_uda.utils import alias_target
 
 
 def parse_args() -> argparse.Namespace:
@@ -60,6 +61,27 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def default_work_dir(config: str) -> str:
+    """``./work_dirs/<name>``: the work dir of a config given neither ``--work-dir`` nor a
+    ``work_dir`` key.
+
+    ``name`` is the file name without ``.py`` of the config that holds the settings: for an alias
+    (:func:`mmseg_uda.utils.alias_target`, e.g. the MMSeg-scheme names and
+    ``configs/patch_align/gta2cs.py``), the file it names, followed to the first that is not an
+    alias. Every name of one config thus trains into one directory, the one that the configs
+    starting from another run (``load_from``) and the commands in the config headers name.
+    ``tools/test.py`` uses the same directory.
+    """
+    seen = set()
+    while osp.isfile(config) and config not in seen:
+        seen.add(config)
+        target = alias_target(config)
+        if target is None:
+            break
+        config = osp.normpath(osp.join(osp.dirname(config), target))
+    return osp.join('./work_dirs', osp.splitext(osp.basename(config))[0])
+
+
 def build_config(args: argparse.Namespace) -> Config:
     """Load the config and apply the command-line options to it.
 
@@ -70,11 +92,11 @@ def build_config(args: argparse.Namespace) -> Config:
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    # work_dir priority: CLI > config file > ./work_dirs/<config name>
+    # work_dir priority: CLI > config file > ./work_dirs/<config name> (an alias: its target's)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = default_work_dir(args.config)
     if args.amp:
         enable_amp(cfg)
     cfg.resume = args.resume
