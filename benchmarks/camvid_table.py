@@ -30,9 +30,10 @@ With a warm-up, the patch-alignment rows continue from the warm-up checkpoint wi
 head H fitted on it first (``--patch-head-iters``, default the warm-up's length; 0 continues
 with a random H): ``tools/fit_patch_head.py`` trains H alone on Ld over the source images,
 the segmentor frozen and written back unchanged, so these rows still start from the seed's
-source-only weights. In the paper H trains with Ld from the first iteration; continued from a
-source-only model with a random H, it stays uniform through a short adaptation at λd and the
-tail learning rate, and the patch discriminator then sees the same input from both domains.
+source-only weights. In the paper H trains with Ld for the 140k iterations after the warm-up;
+continued from a source-only model with a random H, it stays uniform through a 250-iteration
+adaptation at λd and the tail learning rate, and the patch discriminator then sees the same
+input from both domains.
 
 Files the methods need (the patch modes, the class-size statistics) are built first from the
 labelled day frames when missing.

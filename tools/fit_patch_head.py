@@ -1,41 +1,37 @@
 """Fit the patch-cluster head H of a patch-alignment config on a trained segmentor, alone.
 
     python tools/fit_patch_head.py CONFIG CHECKPOINT --out work_dirs/NAME/head.pth \
-        [--iters 1000] [--lr 0.01] [--seed 0] [--cfg-options k=v ...]
+        [--iters 1000] [--lr 1e-3] [--seed 0] [--cfg-options k=v ...]
 
-For adapting from a source-only model (the CamVid protocol of ``benchmarks/camvid_table.py``:
-one source-only warm-up per seed, every method continued from it). In Tsai et al. (ICCV 2019)
-H is trained with Ld from the first iteration, jointly with the segmentor, so by the time the
-adversarial loss matters it assigns patches to their modes. Continued from a source-only
-checkpoint, H starts from random weights instead, and within a short adaptation at λd = 0.01
-and the schedule's tail learning rate it stays uniform (Ld = ln K), which makes the patch
-discriminator's input the same for both domains.
+For adapting from a source-only model with a short schedule (the CamVid protocol of
+``benchmarks/camvid_table.py``: one source-only warm-up per seed, every method continued from
+it for 250 iterations). Tsai et al. (ICCV 2019) train H with Ld for the 140k iterations after
+their source-only warm-up; continued from a source-only checkpoint for a few hundred
+iterations at λd = 0.01 and the schedule's tail learning rate, H stays at chance (Ld = ln K)
+and the patch discriminator sees the same uniform input from both domains.
 
-This tool trains H on the source images of CONFIG's training set, with the segmentor of
-CHECKPOINT frozen: the segmentor runs forward without gradients (in training mode, as in
-training), and H is trained on Ld (:func:`~mmseg_uda.models.adaptation.patch_alignment.patch_cluster_loss`,
-through the adaptation's own forward, unweighted) by SGD (momentum 0.9) at ``--lr``. The
-segmentor's weights and buffers are written back unchanged, so a run continued from ``--out``
-starts from exactly the weights of CHECKPOINT, as the other rows of its seed do; the
-discriminators are not written (the continued run initialises them). The source data goes
-through the config's source pipeline and an ``InfiniteSampler`` seeded with ``--seed``.
+This tool trains H alone on Ld over the source images of CONFIG's training set (its source
+pipeline, an ``InfiniteSampler`` seeded with ``--seed``), with the segmentor of CHECKPOINT (a
+plain MMSeg or a UDA checkpoint) frozen: :func:`mmseg_uda.patch_head_fit.fit_patch_heads`,
+Adam at ``--lr``. It writes a UDA checkpoint with CHECKPOINT's segmentor weights bit for bit and
+the fitted H, without discriminators (a run continued from it with ``load_from`` initialises
+them), and prints the mean Ld every ``--log-interval`` iterations.
 """
 import argparse
 import copy
 import os
 import os.path as osp
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
-from mmengine.utils import ProgressBar
 
 import mmseg_uda  # noqa: F401  (registers mmseg_uda's datasets and models)
 from mmseg.registry import MODELS
-from mmseg_uda.models.adaptation import PatchAlignment
+from mmseg_uda.patch_head_fit import fit_patch_heads, patch_adaptations
 from mmseg_uda.utils import drop_pretrained
 
 
@@ -47,18 +43,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('checkpoint', help='segmentor checkpoint (plain MMSeg or UDA)')
     parser.add_argument('--out', required=True, help='output checkpoint (.pth)')
     parser.add_argument('--iters', type=int, default=1000, help='training iterations of H')
-    parser.add_argument('--lr', type=float, default=0.01, help='SGD learning rate of H')
+    parser.add_argument('--lr', type=float, default=1e-3, help='Adam learning rate of H')
     parser.add_argument('--seed', type=int, default=0, help='seed of H and of the sampler')
     parser.add_argument('--log-interval', type=int, default=100, help='iterations per Ld line')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, as tools/train.py')
     return parser.parse_args(argv)
-
-
-def patch_adaptations(model: torch.nn.Module) -> Dict[str, PatchAlignment]:
-    """The model's :class:`PatchAlignment` adaptations by name."""
-    return {name: ad for name, ad in model.generator.adaptations.items()
-            if isinstance(ad, PatchAlignment)}
 
 
 def load_segmentor(model: torch.nn.Module, checkpoint: str) -> None:
@@ -74,55 +64,6 @@ def load_segmentor(model: torch.nn.Module, checkpoint: str) -> None:
                          f'{missing[:3]}')
     model.load_state_dict({k: v for k, v in state_dict.items() if k.startswith(prefix)},
                           strict=False)
-
-
-def fit_patch_heads(model: torch.nn.Module, dataloader, iters: int, lr: float,
-                    log_interval: int = 100) -> List[Dict[str, float]]:
-    """Train the patch heads of ``model`` on Ld with its segmentor frozen.
-
-    Args:
-        model (UDASegmentor): A model with at least one :class:`PatchAlignment`.
-        dataloader: Source batches (``inputs``, ``data_samples``), as many as ``iters``.
-        iters (int): Optimisation steps.
-        lr (float): SGD learning rate (momentum 0.9, no weight decay).
-        log_interval (int): Steps per logged mean Ld.
-
-    Returns:
-        list[dict]: ``{'iter': i, '<name>.loss_cluster': mean Ld}`` every ``log_interval``
-        steps (Ld without λd).
-    """
-    heads = patch_adaptations(model)
-    if not heads:
-        raise ValueError('the model has no PatchAlignment adaptation (model.adaptations)')
-    generator = model.generator
-    frozen = copy.deepcopy(generator.segmentor.state_dict())
-    params = [p for ad in heads.values() for p in ad.head.parameters()]
-    optimizer = torch.optim.SGD(params, lr=lr, momentum=0.9)
-    model.train()
-    log, running, count = [], {name: 0.0 for name in heads}, 0
-    progress = ProgressBar(iters)
-    batches = iter(dataloader)
-    for step in range(1, iters + 1):
-        data = model.data_preprocessor(next(batches), True)
-        with torch.no_grad():
-            outputs = generator.segmentor_outputs(data['inputs'], need_aux=False)
-        total = 0.
-        for name, adaptation in heads.items():
-            losses, _ = adaptation(outputs, data['data_samples'], 'source')
-            loss = losses['loss_cluster'] / adaptation.loss_weight_cluster
-            running[name] += loss.item()
-            total = total + loss
-        optimizer.zero_grad()
-        total.backward()
-        optimizer.step()
-        count += 1
-        progress.update()
-        if step % log_interval == 0 or step == iters:
-            log.append({'iter': step, **{f'{name}.loss_cluster': running[name] / count
-                                         for name in heads}})
-            running, count = {name: 0.0 for name in heads}, 0
-    generator.segmentor.load_state_dict(frozen)  # e.g. BatchNorm statistics in train mode
-    return log
 
 
 def main(argv: Optional[List[str]] = None) -> None:
