@@ -7,21 +7,7 @@
 # Modes file (tools/run_demo.py builds it before training):
 #   python tools/build_patch_modes.py configs/demo/patch_align_synthetic.py \
 #       --out work_dirs/demo/patch_modes_k50.pth
-# Model, data, schedule, warm-up: ./output_space_synthetic.py (adaptation replaced).
-_base_ = ['./output_space_synthetic.py']
-modes_file = 'work_dirs/demo/patch_modes_k50.pth'
-model = dict(
-    adaptations=dict(
-        _delete_=True,
-        patch=dict(
-            type='PatchAlignment',
-            modes_file=modes_file,
-            patch_size=16,
-            grid=(2, 2),
-            num_modes=50,
-            loss_weight_cluster=0.01,
-            loss_weight_adv=0.0005,
-            gan_type='bce',
-            discriminator=dict(type='FCDiscriminator'),
-        )),
-)
+# ./output_space_patch_synthetic.py (where the PatchAlignment settings are written) without its
+# output-space adaptation.
+_base_ = ['./output_space_patch_synthetic.py']
+model = dict(adaptations=dict(_delete_=True, patch={{_base_.model.adaptations.patch}}))

@@ -7,12 +7,7 @@ _base_ = [
     '../_base_/schedules/plain/demo_cpu.py',
     '../_base_/default_runtime.py',
 ]
-train_dataloader = dict(
-    _delete_=True,
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset={{_base_.source_train}},
-)
+# the dataset base's loader on its source set alone (no target set, no warm-up batch sampler)
+train_dataloader = dict(_base_.train_dataloader, _delete_=True, dataset=_base_.source_train)
+del train_dataloader['batch_sampler']
 model_wrapper_cfg = None  # MMEngine's DDP wrapper, as in MMSeg (default_runtime's is UDA's)

@@ -9,23 +9,7 @@
 # Modes file (K-means over the 406 labelled day frames):
 #   python tools/build_patch_modes.py configs/patch_align/camvid_day2dusk_tiny.py \
 #       --out work_dirs/patch_modes/camvid_day2dusk_k50.pth
-# Model, data, schedule, warm-up: ../output_space/camvid_day2dusk_tiny.py (adaptation replaced).
-_base_ = ['../output_space/camvid_day2dusk_tiny.py']
-modes_file = 'work_dirs/patch_modes/camvid_day2dusk_k50.pth'
-model = dict(
-    adaptations=dict(
-        _delete_=True,
-        patch=dict(
-            type='PatchAlignment',
-            modes_file=modes_file,
-            patch_size=16,
-            grid=(2, 2),
-            num_modes=50,
-            head_pooling='cell',
-            min_labelled_fraction=0.5,
-            loss_weight_cluster=0.01,
-            loss_weight_adv=0.0005,
-            gan_type='bce',
-            discriminator=dict(type='FCDiscriminator'),
-        )),
-)
+# ./camvid_day2dusk_tiny_ou.py (where the PatchAlignment settings are written) without its
+# output-space adaptation; model, data, schedule, warm-up: ../output_space/camvid_day2dusk_tiny.py.
+_base_ = ['./camvid_day2dusk_tiny_ou.py']
+model = dict(adaptations=dict(_delete_=True, patch={{_base_.model.adaptations.patch}}))

@@ -6,19 +6,6 @@
 # from its final checkpoint, so train it first (from the repository root):
 #   python tools/train.py configs/source_only/gta2cs_deeplabv2_r101_noaux.py
 #   # -> work_dirs/gta2cs_deeplabv2_r101_noaux/iter_150000.pth, their load_from
-_base_ = [
-    '../_base_/models/plain/deeplabv2_r101.py',
-    '../_base_/datasets/gta_to_cityscapes.py',
-    '../_base_/schedules/plain/adaptsegnet_150k.py',
-    '../_base_/default_runtime.py',
-]
+# ./gta2cs_deeplabv2_r101_1xb1.py without its auxiliary classifier
+_base_ = ['./gta2cs_deeplabv2_r101_1xb1.py']
 model = dict(auxiliary_head=None)
-train_dataloader = dict(
-    _delete_=True,
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset={{_base_.source_train}},
-)
-model_wrapper_cfg = None  # MMEngine's DDP wrapper, as in MMSeg (default_runtime's is UDA's)
