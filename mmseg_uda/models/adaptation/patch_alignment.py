@@ -146,9 +146,10 @@ class PatchAlignment(CheckpointedFileState, BaseAdaptation):
         head_loss_weight (float, optional): The weight of Ld in H's own gradient, with the
             segmentor's still ``loss_weight_cluster``. ``None`` (the paper): λd for both. A
             larger value lets H learn the modes within a short schedule without changing how
-            strongly Ld shapes the segmentor (the CPU CamVid configs: 1.0, where at λd and
-            the tail learning rate of a 250-iteration adaptation H stays at chance). Only
-            gradients change: the logged ``loss_cluster`` is λd Ld either way.
+            strongly Ld shapes the segmentor (at λd and the tail learning rate of the CPU
+            CamVid table's 250-iteration adaptation H stays at chance; see also
+            ``tools/fit_patch_head.py``). Only gradients change: the logged ``loss_cluster``
+            is λd Ld either way.
         loss_weight_adv (float, optional): λadv (default 0.0005, the paper's); 0 builds no
             discriminator. Shorthand for ``loss_adv``, with ``gan_type``.
         gan_type (str, optional): ``'bce'`` (default) or ``'ls'``.
