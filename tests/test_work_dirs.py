@@ -74,3 +74,30 @@ def test_every_shipped_alias_trains_into_the_directory_of_a_config_beside_it():
         holder = osp.join(osp.dirname(alias), f'{name}.py')
         assert name != osp.basename(alias)[:-3] and osp.isfile(holder), alias
         assert alias_target(holder) is None, alias
+
+
+def test_a_work_dir_is_not_shared_by_two_configs_of_one_name(tmp_path) -> None:
+    """Same-name configs of two folders have one default work dir: the second config may not
+    train over the first one's checkpoints; the same config (again, or by an alias) may."""
+    train = load_tool('train')
+    source_only = osp.join(CONFIGS, 'source_only', 'camvid_day2dusk_tiny.py')
+    output_space = osp.join(CONFIGS, 'output_space', 'camvid_day2dusk_tiny.py')
+    assert train.default_work_dir(source_only) == train.default_work_dir(output_space)
+    run = str(tmp_path / 'camvid_day2dusk_tiny')
+    train.check_work_dir_owner(run, source_only)
+    with open(osp.join(run, train.WORK_DIR_OWNER)) as f:
+        assert f.read() == 'source_only/camvid_day2dusk_tiny.py\n'
+    train.check_work_dir_owner(run, output_space)  # no checkpoint yet: nothing to overwrite
+    train.check_work_dir_owner(run, source_only)
+    (tmp_path / 'camvid_day2dusk_tiny' / 'iter_600.pth').write_bytes(b'')
+    train.check_work_dir_owner(run, source_only)  # training or resuming the same config again
+    with pytest.raises(FileExistsError, match=r'configs/source_only/camvid_day2dusk_tiny\.py.*'
+                       r'configs/output_space/camvid_day2dusk_tiny\.py.*--work-dir '
+                       r'work_dirs/output_space_camvid_day2dusk_tiny'):
+        train.check_work_dir_owner(run, output_space)
+    # an alias is its target: the short name and the MMSeg-scheme name share a run
+    alias_run = str(tmp_path / 'gta2cs_1xb1')
+    train.check_work_dir_owner(alias_run, SHORT)
+    (tmp_path / 'gta2cs_1xb1' / 'iter_10.pth').write_bytes(b'')
+    for name in (SCHEME, TYPED):
+        train.check_work_dir_owner(alias_run, name)
