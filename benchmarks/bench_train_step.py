@@ -4,11 +4,12 @@
         [--target-height H] [--target-width W] [--patch-size 16] [--variants NAME ...]
         [--device cpu|cuda] [--amp none|bf16|fp16] [--channels-last] [--markdown FILE]
 
-For source-only, output-space adaptation (discriminator at the input resolution as in AdaptSegNet,
-and at the head's output resolution), patch-level alignment (Tsai et al., ICCV 2019; K = 50,
-random modes) and output space + patch, each in a fresh process on the same model config and
-batch, prints the mean wall time of ``UDASegmentor.train_step`` after warm-up steps, its ratio to
-source-only, and the peak memory (CUDA: ``max_memory_allocated``; CPU: the process's peak RSS,
+For source-only (the config's segmentor as a plain MMSeg ``EncoderDecoder`` with the generator's
+optimizer, as the source-only configs train it, on the source batch), output-space adaptation
+(discriminator at the input resolution as in AdaptSegNet, and at the head's output resolution),
+patch-level alignment (Tsai et al., ICCV 2019; K = 50, random modes) and output space + patch,
+each in a fresh process on the same model config and batch, prints the mean wall time of
+``train_step`` after warm-up steps, its ratio to source-only, and the peak memory (CUDA: ``max_memory_allocated``; CPU: the process's peak RSS,
 which includes the model build, so compare differences). The variant ``as configured`` keeps the
 config's own adaptations (random modes / class statistics of the configured geometry), e.g. for
 the paper configs at their sizes: ``--batch 1 --height 720 --width 1280 --target-height 512
@@ -22,7 +23,7 @@ dtype (through ``mmseg_uda.engine.enable_amp``, as ``tools/train.py --amp``; nee
 For the patch-alignment variants it also times the patch modules on their own, on the same
 batch: the head H forward and backward on both domains' logits, the mode assignment Γ(Ys), the
 frozen-D adversarial forward/backward and the discriminator step on both domains. Their share of
-the full step is printed (the target the issue sets: under 5 %).
+the full step is printed.
 """
 import argparse
 import copy
@@ -47,16 +48,19 @@ from mmseg.registry import MODELS  # noqa: E402
 from mmseg.utils import register_all_modules  # noqa: E402
 from mmseg_uda.engine import enable_amp  # noqa: E402
 from mmseg_uda.testing import build_optim_wrappers, make_batch, prepare_config  # noqa: E402
+from mmseg_uda.utils import segmentor_cfg  # noqa: E402
 
 OUTPUT_AT_INPUT = dict(type='OutputSpaceAdaptation', disc_input_size='input')
 OUTPUT_AT_LOGITS = dict(type='OutputSpaceAdaptation', disc_input_size='logits',
                         discriminator=dict(type='ConvDiscriminator', channels=(64, 128)))
 PATCH = dict(type='PatchAlignment', num_modes=50, discriminator=dict(type='FCDiscriminator'))
 AS_CONFIGURED = 'as configured'
+SOURCE_ONLY = 'source only'
 
-#: Adaptations of each variant; ``None``: the config's own.
+#: Adaptations of each variant; ``None``: the config's own; none (source only): the config's
+#: segmentor as a plain MMSeg model (:func:`plain_source_only`).
 VARIANTS: Dict[str, Optional[dict]] = {
-    'source only': {},
+    SOURCE_ONLY: {},
     'output space, D at input size': dict(output=OUTPUT_AT_INPUT),
     'output space, D at logits size': dict(output=OUTPUT_AT_LOGITS),
     'patch alignment': dict(patch=PATCH),
@@ -98,14 +102,31 @@ def to_channels_last(model: torch.nn.Module) -> None:
     model.data_preprocessor.register_forward_hook(convert)
 
 
+def plain_source_only(cfg: Config) -> None:
+    """``cfg`` as a source-only config, in place: its MMSeg segmentor (with the data
+    preprocessor ``UDASegmentor`` would give it) and the ``generator`` optimizer wrapper."""
+    model = cfg.model
+    seg = segmentor_cfg(model)
+    if seg is not model:
+        if seg.get('data_preprocessor') is None:
+            seg.data_preprocessor = model.get('data_preprocessor', cfg.get('data_preprocessor'))
+        cfg.model = seg
+    if cfg.optim_wrapper.get('constructor') == 'UDAOptimWrapperConstructor':
+        cfg.optim_wrapper = cfg.optim_wrapper.generator
+
+
 def build(cfg: Config, name: str, args, folder: str):
-    """Model (adaptations active from the first step), optimizers and one fixed batch."""
+    """Model (adaptations active from the first step), optimizers and one fixed batch (of the
+    source alone for source only)."""
     adaptations = VARIANTS[name]
-    if adaptations is not None:
-        cfg.model.adaptations = ConfigDict(copy.deepcopy(adaptations))
-        if 'patch' in adaptations:
-            cfg.model.adaptations.patch.patch_size = args.patch_size
-    cfg.model.warmup_iters = 0
+    if name == SOURCE_ONLY:
+        plain_source_only(cfg)
+    else:
+        if adaptations is not None:
+            cfg.model.adaptations = ConfigDict(copy.deepcopy(adaptations))
+            if 'patch' in adaptations:
+                cfg.model.adaptations.patch.patch_size = args.patch_size
+        cfg.model.warmup_iters = 0
     prepare_config(cfg, folder)  # random weights, modes and class statistics
     set_amp(cfg, args.amp)
     model = MODELS.build(cfg.model)
@@ -115,9 +136,12 @@ def build(cfg: Config, name: str, args, folder: str):
     if args.channels_last:
         to_channels_last(model)
     optim = build_optim_wrappers(cfg, model)
-    num_classes = model.segmentor.decode_head.num_classes
+    num_classes = getattr(model, 'segmentor', model).decode_head.num_classes
+    source = make_batch(args.batch, args.height, args.width, num_classes)
+    if name == SOURCE_ONLY:
+        return model, optim, source
     target_size = (args.target_height or args.height, args.target_width or args.width)
-    data = dict(source=make_batch(args.batch, args.height, args.width, num_classes),
+    data = dict(source=source,
                 target=make_batch(args.batch, *target_size, num_classes, labels=False, seed=1))
     return model, optim, data
 
@@ -182,7 +206,7 @@ def run_variant(config: str, name: str, args) -> Dict[str, Optional[float]]:
         peak = torch.cuda.max_memory_allocated() / 2**20
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    adaptations = model.generator.adaptations
+    adaptations = model.generator.adaptations if name != SOURCE_ONLY else {}
     has_patch = 'patch' in adaptations and type(adaptations['patch']).__name__ == 'PatchAlignment'
     patch = time_patch_modules(model, data, args.iters, args.device) if has_patch else None
     return dict(step=sum(times) / len(times), peak_mib=peak, patch=patch)
@@ -268,7 +292,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 with open(args.markdown, 'a') as f:
                     f.write(markdown_row(args.config, name, args, None, error[:300]))
             continue
-        base = base or (r['step'] if name == 'source only' else None)
+        base = base or (r['step'] if name == SOURCE_ONLY else None)
         ratio = f'x{r["step"] / base:.2f} vs source only' if base else ''
         line = (f'{name:32s} {r["step"] * 1000:8.1f} ms/step  {ratio:22s} '
                 f'peak {r["peak_mib"]:7.0f} MiB')

@@ -18,7 +18,11 @@ SHARED_DATA = osp.join(osp.dirname(REPO), 'shared', 'data')
 
 def tiny_model_cfg(num_classes: int = 4, adaptations: dict = None, warmup_iters: int = 0,
                    aux: bool = True) -> dict:
-    """The demo's small DeepLabV2, at 1/2 of its width, wrapped in UDASegmentor."""
+    """The demo's small DeepLabV2, at 1/2 of its width, wrapped in UDASegmentor.
+
+    The UDA model builds with ``adaptations`` (it needs at least one); its ``['segmentor']``
+    is the plain MMSeg ``EncoderDecoder`` config, a source-only model.
+    """
     cfg = Config.fromfile(osp.join(REPO, 'configs/_base_/models/resnet18_tiny_deeplabv2.py'))
     model = copy.deepcopy(cfg.model)
     seg = model['segmentor']

@@ -21,9 +21,8 @@ def test_reestimate_bn_stats_is_the_target_batch_statistics():
     """Running mean/var become the (cumulative) statistics of the given images; nothing else
     changes, and the train/eval flags and momenta are restored."""
     torch.manual_seed(0)
-    model = MODELS.build(tiny_model_cfg())
-    model.init_weights()
-    seg = model.segmentor
+    seg = MODELS.build(tiny_model_cfg()['segmentor'])
+    seg.init_weights()
     seg.train()
     first_bn = seg.backbone.bn1
     weights = {k: v.clone() for k, v in seg.state_dict().items() if 'running' not in k
@@ -31,7 +30,7 @@ def test_reestimate_bn_stats_is_the_target_batch_statistics():
     seen = []
     handle = first_bn.register_forward_pre_hook(lambda m, args: seen.append(args[0].detach()))
     batches = [make_batch(4, 32, 48, labels=False, seed=s) for s in range(3)]
-    images = reestimate_bn_stats(seg, model.data_preprocessor, batches)
+    images = reestimate_bn_stats(seg, seg.data_preprocessor, batches)
     handle.remove()
     assert images == 12
     x = torch.cat(seen)  # (12, C, h, w), equal-size batches: the average of batch means is exact
@@ -47,9 +46,9 @@ def test_reestimate_bn_stats_is_the_target_batch_statistics():
 def test_reestimate_bn_stats_errors():
     with pytest.raises(ValueError, match='no BatchNorm layer'):
         reestimate_bn_stats(nn.Sequential(nn.Conv2d(3, 3, 1)), nn.Identity(), [])
-    model = MODELS.build(tiny_model_cfg())
+    seg = MODELS.build(tiny_model_cfg()['segmentor'])
     with pytest.raises(ValueError, match='no images'):
-        reestimate_bn_stats(model.segmentor, model.data_preprocessor, [])
+        reestimate_bn_stats(seg, seg.data_preprocessor, [])
     with pytest.raises(ValueError, match='batch_size must be >= 2'):
         AdaBNHook(batch_size=1)
 

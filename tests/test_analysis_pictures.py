@@ -211,10 +211,10 @@ def test_browse_uda_dataset(uda_setup, capsys):
 
 def test_adabn_progress_bar(capsys):
     """mmengine's bar over the batches, or nothing."""
-    model = MODELS.build(tiny_model_cfg())
+    seg = MODELS.build(tiny_model_cfg()['segmentor'])
     batches = [make_batch(2, 32, 48, labels=False, seed=i) for i in range(3)]
     capsys.readouterr()
-    reestimate_bn_stats(model.segmentor, model.data_preprocessor, batches, max_batches=2)
+    reestimate_bn_stats(seg, seg.data_preprocessor, batches, max_batches=2)
     assert '] 2/2, ' in capsys.readouterr().out
-    reestimate_bn_stats(model.segmentor, model.data_preprocessor, batches, progress=False)
+    reestimate_bn_stats(seg, seg.data_preprocessor, batches, progress=False)
     assert capsys.readouterr().out == ''

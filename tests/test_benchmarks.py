@@ -73,7 +73,7 @@ def test_step_benchmark_amp_dtype(amp, dtype, monkeypatch):
 
 def test_step_benchmark_channels_last():
     """``--channels-last``: the weights and the preprocessed inputs are channels_last."""
-    model = MODELS.build(tiny_model_cfg())
+    model = MODELS.build(tiny_model_cfg()['segmentor'])
     bench_train_step.to_channels_last(model)
     conv = next(m for m in model.modules() if isinstance(m, torch.nn.Conv2d))
     assert conv.weight.is_contiguous(memory_format=torch.channels_last)
@@ -105,3 +105,24 @@ def test_bench_dist_two_processes(tmp_path):
     assert (procs, batch, ratio) == ('2', '1', 'x1.00'), row
     assert float(total) == pytest.approx(2 * float(per_proc), abs=0.02), row
     assert float(per_proc) == pytest.approx(1 / float(step), rel=0.02), row
+
+
+def test_step_benchmark_source_only_is_the_plain_segmentor(tmp_path):
+    """The baseline variant: the config's segmentor as a plain MMSeg model with the generator's
+    optimizer, on the source batch alone; the adapted variants wrap the same segmentor."""
+    args = bench_train_step.parse_args(['--batch', '1', '--height', '64', '--width', '64',
+                                        '--iters', '1', '--warmup', '0', '--threads', '1',
+                                        '--device', 'cpu'])
+    config = 'configs/demo/output_space_synthetic.py'
+    model, optim, data = bench_train_step.build(Config.fromfile(f'{REPO}/{config}'),
+                                                'source only', args, str(tmp_path))
+    assert (type(model).__name__, type(optim).__name__) == ('EncoderDecoder', 'OptimWrapper')
+    assert sorted(data) == ['data_samples', 'inputs']
+    adapted, _, _ = bench_train_step.build(Config.fromfile(f'{REPO}/{config}'),
+                                           'output space, D at logits size', args, str(tmp_path))
+    assert sorted(model.state_dict()) == sorted(adapted.segmentor.state_dict())
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    log_vars = model.train_step(data, optim)
+    assert torch.isfinite(log_vars['decode.loss_ce'])
+    assert any(not torch.equal(v, before[k]) for k, v in model.state_dict().items())
+

@@ -7,8 +7,9 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-from mmseg.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
+from mmseg.registry import MODELS
 from mmseg_uda.models.losses import adversarial_loss, domain_confusion_loss
+from mmseg_uda.testing import build_optim_wrappers
 from tests.conftest import REPO
 
 
@@ -36,20 +37,19 @@ def test_deeplabv2_r101_base_config():
     assert seg_cfg.auxiliary_head.in_index == 2
     assert seg_cfg.auxiliary_head.loss_decode.loss_weight == 0.1
     seg_cfg.backbone.init_cfg = None  # no weights download in tests
-    model = MODELS.build(cfg.model)
-    feats = model.segmentor.extract_feat(torch.zeros(1, 3, 64, 64))
+    model = MODELS.build(seg_cfg)  # the plain EncoderDecoder the adaptation configs wrap
+    feats = model.extract_feat(torch.zeros(1, 3, 64, 64))
     assert [f.shape[-1] for f in feats] == [17, 9, 9, 9]  # output stride 8, ceil-mode stem pool
-    assert all(not p.requires_grad for n, p in model.segmentor.backbone.named_parameters()
-               if 'bn' in n)
+    assert all(not p.requires_grad for n, p in model.backbone.named_parameters() if 'bn' in n)
+    plain_sched = Config.fromfile(
+        osp.join(REPO, 'configs/_base_/schedules/plain/adaptsegnet_150k.py'))
     sched = Config.fromfile(osp.join(REPO, 'configs/_base_/schedules/adaptsegnet_150k.py'))
-    optim_cfg = sched.optim_wrapper.to_dict()
-    optim_cfg.pop('constructor')
-    optim = OPTIM_WRAPPER_CONSTRUCTORS.build(dict(type='UDAOptimWrapperConstructor',
-                                                  optim_wrapper_cfg=optim_cfg))(model)
-    lrs = {g['lr'] for g in optim['generator'].optimizer.param_groups}
+    assert sched.optim_wrapper.generator == plain_sched.optim_wrapper  # the UDA one wraps it
+    optim = build_optim_wrappers(plain_sched, model)
+    lrs = {g['lr'] for g in optim.optimizer.param_groups}
     assert lrs == {2.5e-4, 2.5e-3}  # heads at 10x
-    head_ids = {id(p) for p in model.segmentor.decode_head.parameters()}
-    for group in optim['generator'].optimizer.param_groups:
+    head_ids = {id(p) for p in model.decode_head.parameters()}
+    for group in optim.optimizer.param_groups:
         if any(id(p) in head_ids for p in group['params']):
             assert group['lr'] == 2.5e-3
 

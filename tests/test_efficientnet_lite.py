@@ -226,7 +226,7 @@ def test_cli_converts_the_installed_weights_and_the_config_loads_them(lite0_weig
     assert backbone_cfg['init_cfg']['checkpoint'] == \
         'work_dirs/pretrained/efficientnet_lite0_mmseg.pth'
     backbone_cfg['init_cfg']['checkpoint'] = str(dst)
-    model = MODELS.build(model_cfg)
+    model = MODELS.build(dict(model_cfg, adaptations=dict(pseudo=dict(type='PseudoLabelTraining'))))
     model.init_weights()  # UDASegmentor -> EncoderDecoder -> backbone's Pretrained
     state = model.segmentor.backbone.state_dict()
     assert all(torch.equal(state[k], v) for k, v in ckpt['state_dict'].items())
@@ -249,7 +249,7 @@ def test_base_config_trains_with_frozen_batchnorm():
     seg_cfg.backbone.init_cfg = None
     seg_cfg.decode_head.num_classes = seg_cfg.auxiliary_head.num_classes = 4
     torch.manual_seed(0)
-    seg = MODELS.build(cfg.model).segmentor
+    seg = MODELS.build(seg_cfg)
     seg.init_weights()
     seg.train()
     assert seg.backbone.out_channels == tuple(seg_cfg.neck.in_channels) == (112, 1280)

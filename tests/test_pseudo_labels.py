@@ -26,6 +26,7 @@ TARGET_IMAGES = ('t0', 't1', 't2')
 LOAD = dict(type='LoadImageFromFile')
 PACK = dict(type='PackSegInputs')
 CHECKED = dict(type='LoadCheckedAnnotations')
+PSEUDO = dict(pseudo=dict(type='PseudoLabelTraining'))
 
 
 def test_thresholds_keep_the_portion_of_each_class():
@@ -80,14 +81,14 @@ def _camvid(root, prefix, pipeline):
 
 @pytest.fixture(scope='module')
 def setup(tmp_path_factory):
-    """Generated CamVid-style data, a config of the tiny model and two checkpoints of it (a
-    plain segmentor one and a UDA one), and the tool's output for the first."""
+    """Generated CamVid-style data, a re-training config of the tiny model and two checkpoints
+    of it (a plain segmentor one and a UDA one), and the tool's output for the first."""
     root = tmp_path_factory.mktemp('camvid_gen')
     _write_images(root / 'source/img', ('s0', 's1'), 0, root / 'source/ann')
     _write_images(root / 'target/img', TARGET_IMAGES, 1)
     _write_images(root / 'target/test_img', ('v0', ), 2, root / 'target/test_ann')
     cfg = Config(dict(
-        model=tiny_model_cfg(NUM_CLASSES),
+        model=tiny_model_cfg(NUM_CLASSES, adaptations=PSEUDO),
         train_dataloader=dict(dataset=dict(
             type='UDADataset',
             source=_camvid(root, dict(img_path='source/img', seg_map_path='source/ann'),
@@ -146,8 +147,7 @@ def test_retraining_reads_the_pseudo_labels(setup):
     name = osp.basename(target.img_path)
     written = np.array(Image.open(osp.join(setup['out'], name)))
     assert np.array_equal(target.gt_sem_seg.data[0].numpy(), written)
-    cfg = tiny_model_cfg(NUM_CLASSES, adaptations=dict(pseudo=dict(type='PseudoLabelTraining')))
-    model = MODELS.build(cfg)
+    model = MODELS.build(setup['cfg'].model)
     model.init_weights()
     optim = OptimWrapperDict(generator=OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01)))
     MessageHub.get_current_instance().update_info('iter', 0)
@@ -157,7 +157,12 @@ def test_retraining_reads_the_pseudo_labels(setup):
 
 
 def test_rounds_chain_from_a_uda_checkpoint(setup, tmp_path):
-    """Round 2 from a UDA checkpoint writes a new folder; an existing one is refused."""
+    """Round 2 from a UDA checkpoint writes a new folder; an existing one is refused. The UDA
+    checkpoint of the same weights as the plain one gives the same thresholds."""
+    same = generate([setup['config'], setup['uda'], '--out', str(tmp_path / 'same'),
+                     '--portion', '0.5', '--stride', '1', '--num-workers', '0'])
+    assert same['thresholds'] == setup['manifest']['thresholds']
+    assert same['per_class'] == setup['manifest']['per_class']
     out = str(tmp_path / 'round2')
     manifest = generate([setup['config'], setup['uda'], '--out', out, '--portion', '0.7'])
     assert manifest['num_images'] == len(TARGET_IMAGES) and manifest['portion'] == 0.7
@@ -166,7 +171,7 @@ def test_rounds_chain_from_a_uda_checkpoint(setup, tmp_path):
 
 
 def test_checkpoint_of_another_class_set_names_both_counts(setup, tmp_path):
-    model = MODELS.build(tiny_model_cfg(4))
+    model = MODELS.build(tiny_model_cfg(4)['segmentor'])
     ckpt = str(tmp_path / 'four.pth')
     torch.save(dict(state_dict=model.state_dict()), ckpt)
     with pytest.raises(ValueError, match=r'is for 4 classes.*has 11'):

@@ -13,8 +13,8 @@ def test_uda_checkpoint_fits_and_plain_weights_are_enough():
 
 
 def test_other_class_count_and_missing_weights_are_named():
-    model = MODELS.build(tiny_model_cfg(num_classes=4))
-    other = MODELS.build(tiny_model_cfg(num_classes=11)).state_dict()
+    model = MODELS.build(tiny_model_cfg(num_classes=4, adaptations=output_space_cfg()))
+    other = MODELS.build(tiny_model_cfg(num_classes=11)['segmentor']).state_dict()
     missing, shapes, unexpected = checkpoint_mismatches(model, other)
     assert missing == [] and unexpected == []
     assert shapes and all('(11,' in line and '(4,' in line for line in shapes)

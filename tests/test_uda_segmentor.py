@@ -5,7 +5,7 @@ import re
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.optim import OptimWrapperDict, build_optim_wrapper
+from mmengine.optim import OptimWrapper, OptimWrapperDict, build_optim_wrapper
 
 from mmseg.registry import MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 from mmseg_uda.engine.optim_constructor import rename_former_parts
@@ -41,7 +41,7 @@ def changed(before, module):
 
 
 def test_rejects_non_encoder_decoder():
-    cfg = tiny_model_cfg()
+    cfg = tiny_model_cfg(adaptations=output_space_cfg())
     cfg['segmentor'] = dict(type='CascadeEncoderDecoder', num_stages=2,
                             backbone=cfg['segmentor']['backbone'],
                             decode_head=[cfg['segmentor']['decode_head']] * 2)
@@ -230,7 +230,7 @@ def test_nonfinite_batchnorm_statistics_stop_at_once(message_hub_iter):
 
 def test_max_nonfinite_steps_must_be_positive():
     with pytest.raises(ValueError, match='max_nonfinite_steps must be an integer >= 1'):
-        build(max_nonfinite_steps=0)
+        build(output_space_cfg(), max_nonfinite_steps=0)
 
 
 def test_gradient_accumulation_steps_every_second_iteration(message_hub_iter):
@@ -271,17 +271,28 @@ def test_plain_segmentor_state_dict_loads_with_prefix():
         assert torch.equal(model.state_dict()['generator.segmentor.' + k], v), k
 
 
-def test_source_only_accepts_plain_batches(message_hub_iter):
-    model = build()
-    optim = OPTIM_WRAPPER_CONSTRUCTORS.build(dict(
-        type='UDAOptimWrapperConstructor',
-        optim_wrapper_cfg=dict(
-            generator=dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01)),
-            discriminator=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3)))))(model)
+@pytest.mark.parametrize('adaptations', [None, {}])
+def test_no_adaptations_is_an_error_naming_the_plain_configs(adaptations):
+    """Source only is a plain MMSeg config, not a UDASegmentor without adaptations."""
+    with pytest.raises(ValueError, match=r'model\.adaptations is .*at least one adaptation.*'
+                                         r'configs/source_only/ and '
+                                         r'configs/_base_/models/plain/'):
+        MODELS.build(dict(tiny_model_cfg(), adaptations=adaptations))
+
+
+def test_plain_batches_and_a_single_optimizer_are_refused(message_hub_iter):
+    """The train step takes UDADataset batches and one optimizer wrapper per part only, also
+    for adaptations without a discriminator."""
+    model = build(dict(pseudo=dict(type='PseudoLabelTraining')))
+    optim = wrappers(model)
     assert set(optim.keys()) == {'generator'}
-    before = snapshot(model.segmentor)
-    log_vars = model.train_step(make_batch(), optim)
-    assert changed(before, model.segmentor) and 'src.loss' in log_vars
+    with pytest.raises(KeyError, match=r'expects dict\(source=..., target=...\).*UDADataset'):
+        model.train_step(make_batch(), optim)
+    single = OptimWrapper(torch.optim.SGD(model.generator.parameters(), lr=0.01))
+    with pytest.raises(TypeError, match="UDAOptimWrapperConstructor.*got OptimWrapper"):
+        model.train_step(dict(source=make_batch(), target=make_batch()), single)
+    log_vars = model.train_step(dict(source=make_batch(), target=make_batch()), optim)
+    assert 'tgt.pseudo.loss_pseudo' in log_vars
 
 
 def test_optimizer_constructor_errors():

@@ -27,6 +27,8 @@ CONVS = ('conv1_1', 'conv1_2', 'conv2_1', 'conv2_2', 'conv3_1', 'conv3_2', 'conv
          'conv4_2', 'conv4_3', 'conv5_1', 'conv5_2', 'conv5_3')
 TOOL = osp.join(REPO, 'tools', 'model_converters', 'vgg16_to_mmseg.py')
 CONFIG = osp.join(REPO, 'configs', '_base_', 'models', 'vgg16_dilated_fcn.py')
+#: An adaptation without files or discriminator, for a UDASegmentor around the base model.
+PSEUDO = dict(pseudo=dict(type='PseudoLabelTraining'))
 
 
 class TorchvisionLayoutVGG16(nn.Module):
@@ -353,8 +355,7 @@ def test_base_config_builds_loads_converted_weights_and_trains(tv_model, tmp_pat
     torch.save(dict(state_dict=convert_vgg16_state_dict(tv_model.state_dict())), path)
     cfg = small_model_cfg(checkpoint=path)
     torch.manual_seed(0)
-    model = MODELS.build(cfg)
-    seg = model.segmentor
+    seg = MODELS.build(cfg['segmentor'])
     seg.init_weights()  # the EncoderDecoder's own init (UDASegmentor's: the test below)
     converted = torch.load(path, map_location='cpu')['state_dict']
     assert all(torch.equal(seg.backbone.state_dict()[k], v) for k, v in converted.items())
@@ -379,7 +380,7 @@ def test_uda_segmentor_init_weights_loads_the_pretrained_backbone(tv_model, tmp_
     path = str(tmp_path / 'vgg16_dilated_mmseg.pth')
     converted = convert_vgg16_state_dict(tv_model.state_dict())
     torch.save(dict(state_dict=converted), path)
-    model = MODELS.build(small_model_cfg(checkpoint=path))
+    model = MODELS.build(dict(small_model_cfg(checkpoint=path), adaptations=PSEUDO))
     model.init_weights()
     assert torch.equal(model.segmentor.backbone.conv1_1.weight, converted['conv1_1.weight'])
 

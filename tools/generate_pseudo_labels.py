@@ -52,11 +52,12 @@ from PIL import Image
 import mmseg_uda  # noqa: F401  (registers mmseg_uda's datasets and models)
 from mmseg.registry import DATASETS, MODELS, TRANSFORMS
 from mmseg_uda.engine.adabn import AdaBNHook
+from mmseg_uda.engine.export import segmentor_weights
 from mmseg_uda.engine.strict_load import checkpoint_mismatches
 from mmseg_uda.pseudo_labels import (MANIFEST, ClassConfidences, assign_pseudo_labels,
                                      pseudo_label_path, summary_rows, summary_table,
                                      write_manifest)
-from mmseg_uda.utils import drop_pretrained, segmentor_cfg
+from mmseg_uda.utils import drop_pretrained, segmentor_cfg, segmentor_key
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -110,41 +111,53 @@ def target_dataset_cfg(cfg: Config) -> dict:
 
 def classifier_num_classes(model: torch.nn.Module, state_dict: Dict[str, torch.Tensor],
                            num_classes: int) -> Optional[Tuple[str, int]]:
-    """A decode-head tensor whose first dimension is the class count in the model but not in
-    ``state_dict``: ``(key, classes in the checkpoint)``, or None when they agree."""
-    prefix = model.inference_prefix + 'decode_head.'
+    """A decode-head tensor whose first dimension is the class count in the plain segmentor
+    ``model`` but not in ``state_dict`` (keyed as ``model``): ``(key, classes in the
+    checkpoint)``, or None when they agree."""
     for key, value in model.state_dict().items():
-        if key.startswith(prefix) and value.ndim >= 1 and value.shape[0] == num_classes \
+        if key.startswith('decode_head.') and value.ndim >= 1 and value.shape[0] == num_classes \
                 and key in state_dict and state_dict[key].shape[0] != num_classes:
             return key, int(state_dict[key].shape[0])
     return None
 
 
 def build_segmentor(cfg: Config) -> torch.nn.Module:
-    """The config's segmentor (a UDA config's ``model.segmentor``, a plain one's ``model``) in a
-    ``UDASegmentor`` without adaptations, which loads UDA and plain checkpoints: only inference is
-    needed, so no modes or statistics file has to exist. Pretrained weights are not loaded
-    (the checkpoint provides every weight); the data preprocessor is chosen as mmengine's
-    Runner chooses it (``model.data_preprocessor``, else the top-level one)."""
+    """The config's plain MMSeg segmentor (a UDA config's ``model.segmentor``, a plain one's
+    ``model``): only inference is needed, so no adaptation is built and no modes or statistics
+    file has to exist. Pretrained weights are not loaded (the checkpoint provides every
+    weight); the data preprocessor is chosen as ``UDASegmentor`` and mmengine's Runner choose
+    it (the segmentor's, else ``model.data_preprocessor``, else the top-level one)."""
     model_cfg = copy.deepcopy(cfg.model)
     drop_pretrained(model_cfg)
-    preprocessor = model_cfg.get('data_preprocessor', cfg.get('data_preprocessor'))
-    return MODELS.build(dict(type='UDASegmentor', segmentor=segmentor_cfg(model_cfg),
-                             data_preprocessor=preprocessor))
+    seg_cfg = segmentor_cfg(model_cfg)
+    if seg_cfg.get('data_preprocessor') is None:
+        seg_cfg['data_preprocessor'] = model_cfg.get('data_preprocessor',
+                                                     cfg.get('data_preprocessor'))
+    return MODELS.build(seg_cfg)
 
 
-def load_weights(model: torch.nn.Module, checkpoint: str, num_classes: int, config: str) -> None:
-    """Load ``checkpoint`` into the UDA model; errors name both class counts or the keys."""
+def load_weights(model: torch.nn.Module, checkpoint: str, num_classes: int, config: str,
+                 key: str) -> None:
+    """Load ``checkpoint`` (a UDA or a plain segmentor one, :func:`segmentor_weights`) into the
+    plain segmentor ``model``; errors name both class counts or the keys.
+
+    Args:
+        model: The plain segmentor of :func:`build_segmentor`.
+        checkpoint: The checkpoint path.
+        num_classes: The config's class count.
+        config: The config path (named by the errors).
+        key: Where the config keeps the segmentor (``mmseg_uda.utils.segmentor_key``).
+    """
     ckpt = _load_checkpoint(checkpoint, map_location='cpu')
     state_dict = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
     state_dict = OrderedDict((re.sub(r'^module\.', '', k), v) for k, v in state_dict.items())
-    state_dict = model.uda_state_dict(state_dict)
+    state_dict = segmentor_weights(state_dict, checkpoint)
     other = classifier_num_classes(model, state_dict, num_classes)
     if other is not None:
-        key, count = other
-        raise ValueError(f'checkpoint {checkpoint!r} is for {count} classes ({key}: '
-                         f'{tuple(state_dict[key].shape)}) but {config} has {num_classes} '
-                         '(model.segmentor.decode_head.num_classes)')
+        name, count = other
+        raise ValueError(f'checkpoint {checkpoint!r} is for {count} classes ({name}: '
+                         f'{tuple(state_dict[name].shape)}) but {config} has {num_classes} '
+                         f'({key}.decode_head.num_classes)')
     missing, shapes, _ = checkpoint_mismatches(model, state_dict)
     if missing or shapes:
         raise ValueError(f'checkpoint {checkpoint!r} does not fit the model of {config}: '
@@ -189,12 +202,13 @@ def main(argv: Optional[List[str]] = None) -> dict:
     dataset = DATASETS.build(target_dataset_cfg(cfg))
     classes = [str(c) for c in dataset.metainfo['classes']]
     model = build_segmentor(cfg)
-    num_classes = model.segmentor.decode_head.num_classes
+    num_classes = model.decode_head.num_classes
+    key = segmentor_key(cfg.model)
     if num_classes != len(classes):
-        raise ValueError(f'{args.config}: model.segmentor.decode_head.num_classes={num_classes} '
+        raise ValueError(f'{args.config}: {key}.decode_head.num_classes={num_classes} '
                          f'but the target set {type(dataset).__name__} has {len(classes)} '
                          f'classes {classes}')
-    load_weights(model, args.checkpoint, num_classes, args.config)
+    load_weights(model, args.checkpoint, num_classes, args.config, key)
     model.to(args.device).eval()
     print(f'target set: {type(dataset).__name__} {dataset.data_prefix.get("img_path")!r}, '
           f'{len(dataset)} images, {num_classes} classes; portion {args.portion}')

@@ -20,6 +20,10 @@ from .step_guard import FiniteStepGuard
 Tensors = Dict[str, torch.Tensor]
 #: MessageHub runtime-info key of the running total of skipped steps (saved in checkpoints).
 NONFINITE_TOTAL_KEY = 'uda_nonfinite_steps'
+#: Where the plain MMSeg configs of source-only training are (stock ``EncoderDecoder`` models
+#: and ``OptimWrapper`` schedules), named by the error for a ``UDASegmentor`` without
+#: adaptations.
+PLAIN_CONFIGS = 'configs/source_only/ and configs/_base_/models/plain/'
 
 
 def unwrap(module: nn.Module) -> nn.Module:
@@ -162,7 +166,9 @@ class UDASegmentor(BaseModel):
     Args:
         segmentor (dict): Config of an MMSeg ``EncoderDecoder`` (any backbone/heads).
         adaptations (dict): Adaptation configs by name (names become log-key prefixes);
-            ``num_classes`` is filled in from the decode head.
+            ``num_classes`` is filled in from the decode head. At least one: a segmentor
+            trained without adaptation (source only) is a plain MMSeg config, see
+            :data:`PLAIN_CONFIGS`.
         warmup_iters (int): Source-only iterations before adaptation starts.
         max_nonfinite_steps (int): Optimizer steps whose gradients are non-finite on any rank
             are skipped (weights and optimizer state are left unchanged, the running total is
@@ -178,6 +184,11 @@ class UDASegmentor(BaseModel):
                  warmup_iters: int = 0, max_nonfinite_steps: int = 10,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptConfigType = None) -> None:
+        if not adaptations:
+            raise ValueError(
+                f'model.adaptations is {adaptations!r}: a UDASegmentor needs at least one '
+                'adaptation. Train a segmentor without adaptation (source only) as a plain MMSeg '
+                f'EncoderDecoder config, as {PLAIN_CONFIGS} do')
         if data_preprocessor is not None and segmentor.get('data_preprocessor') is None:
             segmentor = dict(segmentor, data_preprocessor=data_preprocessor)
         seg = MODELS.build(segmentor)
@@ -198,7 +209,7 @@ class UDASegmentor(BaseModel):
         self._guards: Dict[int, FiniteStepGuard] = {}
 
         adaptation_modules = ModuleDict()
-        for name, cfg in (adaptations or {}).items():
+        for name, cfg in adaptations.items():
             adaptation = MODELS.build(
                 cfg, default_args=dict(num_classes=seg.decode_head.num_classes))
             if not isinstance(adaptation, BaseAdaptation):
@@ -293,7 +304,7 @@ class UDASegmentor(BaseModel):
 
     # ------------------------------------------------------------------ training
     def train_step(self, data: Dict[str, dict],
-                   optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> Dict[str, torch.Tensor]:
+                   optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
         """One UDA iteration, shaped like mmagic's ``BaseGAN.train_step``: a generator step with
         the discriminators frozen (:meth:`train_generator`), then a discriminator step on the
         detached representations (:meth:`train_discriminator`), each inside its wrapper's
@@ -302,10 +313,9 @@ class UDASegmentor(BaseModel):
         Args:
             data (dict): ``dict(source=batch, target=batch)`` as collated from
                 :class:`UDADataset` (``target`` may be absent during the warm-up, see
-                ``UDAWarmupBatchSampler``); without adaptations a plain source batch is
-                accepted too.
-            optim_wrapper (OptimWrapperDict | OptimWrapper): ``generator`` and, when any
-                adaptation has a discriminator, ``discriminator`` wrappers.
+                ``UDAWarmupBatchSampler``).
+            optim_wrapper (OptimWrapperDict): ``generator`` and, when any adaptation has a
+                discriminator, ``discriminator`` wrappers (``UDAOptimWrapperConstructor``).
 
         Returns:
             dict: Log variables prefixed ``src.``, ``tgt.`` (each domain's
@@ -313,16 +323,13 @@ class UDASegmentor(BaseModel):
             ``nonfinite_steps``, the running total of skipped steps.
         """
         adaptations = unwrap(self.generator).adaptations
-        if isinstance(data, dict) and 'source' not in data and 'inputs' in data \
-                and not adaptations:
-            data = dict(source=data)  # source-only training on a plain source dataset
         if not isinstance(data, dict) or 'source' not in data:
             raise KeyError('UDASegmentor.train_step expects dict(source=..., target=...) batches '
                            f'(use UDADataset); got {type(data).__name__}'
                            f"{' with keys ' + str(sorted(data)) if isinstance(data, dict) else ''}")
         seg_wrapper, disc_wrapper = self._split_wrappers(optim_wrapper)
         cur_iter = MessageHub.get_current_instance().get_info('iter', 0)
-        adapt = len(adaptations) > 0 and cur_iter >= self.warmup_iters
+        adapt = cur_iter >= self.warmup_iters
         adapt_target = adapt and any(ad.uses_target for ad in adaptations.values())
         if adapt_target and data.get('target') is None:
             raise KeyError(
@@ -423,22 +430,21 @@ class UDASegmentor(BaseModel):
         return losses
 
     def _split_wrappers(
-        self, optim_wrapper: Union[OptimWrapper, OptimWrapperDict]
-    ) -> Tuple[OptimWrapper, Optional[OptimWrapper]]:
-        if isinstance(optim_wrapper, OptimWrapperDict):
-            if 'generator' not in optim_wrapper:
-                raise KeyError('optim_wrapper needs a "generator" entry, got '
-                               f'{list(optim_wrapper.keys())}')
-            disc = optim_wrapper['discriminator'] if 'discriminator' in optim_wrapper else None
-            if disc is None and self.with_discriminators:
-                raise KeyError('the adaptations have discriminators but optim_wrapper has no '
-                               '"discriminator" entry')
-            return optim_wrapper['generator'], disc
-        if self.with_discriminators:
-            raise TypeError('the adaptations have discriminators: use optim_wrapper='
+            self, optim_wrapper: OptimWrapperDict) -> Tuple[OptimWrapper, Optional[OptimWrapper]]:
+        """The ``generator`` wrapper and the ``discriminator`` one (None when no adaptation
+        has a discriminator)."""
+        if not isinstance(optim_wrapper, OptimWrapperDict):
+            raise TypeError('UDASegmentor trains with one optimizer per part: use optim_wrapper='
                             "dict(constructor='UDAOptimWrapperConstructor', generator=..., "
-                            'discriminator=...)')
-        return optim_wrapper, None
+                            f'discriminator=...), got {type(optim_wrapper).__name__}')
+        if 'generator' not in optim_wrapper:
+            raise KeyError('optim_wrapper needs a "generator" entry, got '
+                           f'{list(optim_wrapper.keys())}')
+        disc = optim_wrapper['discriminator'] if 'discriminator' in optim_wrapper else None
+        if disc is None and self.with_discriminators:
+            raise KeyError('the adaptations have discriminators but optim_wrapper has no '
+                           '"discriminator" entry')
+        return optim_wrapper['generator'], disc
 
     @staticmethod
     def _set_requires_grad(module: nn.Module, flag: bool) -> None:
