@@ -16,8 +16,8 @@ DOMAINS: Tuple[str, ...] = ('source', 'target')
 
 #: Short form of each domain in log keys: the prefix of its generator losses (``src.loss``,
 #: ``src.decode.loss_ce``, ``tgt.ca.loss_cmil``), the second part of the discriminator's losses
-#: on it (``disc.src.<adaptation>.loss_d``) and the suffix of a loss computed on either domain
-#: (``loss_confusion_src``).
+#: on it (``disc.src.<adaptation>.loss_d``) and the suffix of an adversarial loss the generator
+#: takes on either domain (``adv.ga.loss_confusion_src``, ``adv.ps.loss_adv_tgt``).
 LOG_PREFIXES: Dict[str, str] = {'source': 'src', 'target': 'tgt'}
 
 

@@ -78,16 +78,16 @@ def test_adaptation_losses_and_start(message_hub_iter):
     conf[:, :, :3] = -5.0  # top half not confident
     preds = dict(pred=conf, logits=logits)
     message_hub_iter(4)
-    assert set(ad.adversarial_losses(preds)) == {'loss_adv_target'}
+    assert set(ad.adversarial_losses(preds)) == {'loss_adv_tgt'}
     message_hub_iter(5)
     losses = ad.adversarial_losses(preds)
-    assert set(losses) == {'loss_adv_target', 'loss_self_training', 'self_training_ratio'}
+    assert set(losses) == {'loss_adv_tgt', 'loss_self_training', 'self_training_ratio'}
     assert losses['self_training_ratio'].item() == pytest.approx(0.5)
     losses['loss_self_training'].backward()
     assert logits.grad[:, :, :3].abs().sum() == 0 and logits.grad[:, :, 3:].abs().sum() > 0
     src = ad.adversarial_losses(dict(pred=conf, valid=torch.ones(2, 6, 6, dtype=torch.bool)),
                                 domain='source')
-    assert set(src) == {'loss_adv_source'}
+    assert set(src) == {'loss_adv_src'}
 
 
 def test_bad_settings():
@@ -111,7 +111,7 @@ def test_composes_with_patch_and_output_space(message_hub_iter):
     message_hub_iter(0)
     log_vars = model.train_step(dict(source=make_batch(h=64, w=64, num_classes=NUM_CLASSES),
                                      target=make_batch(h=64, w=64, labels=False, seed=1)), optim)
-    for key in ('adv.ps.loss_adv_source', 'adv.ps.loss_adv_target', 'adv.ps.loss_self_training',
+    for key in ('adv.ps.loss_adv_src', 'adv.ps.loss_adv_tgt', 'adv.ps.loss_self_training',
                 'adv.patch.loss_adv', 'adv.output.loss_adv_logits', 'src.patch.loss_cluster',
                 'disc.src.ps.loss_d_label', 'disc.src.ps.loss_d_pred', 'disc.tgt.ps.loss_d_pred',
                 'disc.tgt.patch.loss_d', 'disc.tgt.output.loss_d_logits'):

@@ -9,6 +9,7 @@ from mmengine.model import BaseModule
 
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, SampleList
+from ...domains import LOG_PREFIXES
 from ..losses import adversarial_loss
 from .base_adaptation import BaseAdaptation, Outputs, Tensors
 from .output_space import DISC_INPUT_SIZES
@@ -192,7 +193,8 @@ class AdversarialSelfTraining(BaseAdaptation):
     ``loss_weight_adv_source`` is not 0, D also judges the one-hot labels in the generator step
     (the representations dict is shared by both steps), where that output goes unused.
 
-    Log keys: ``adv.<name>.loss_adv_source``, ``adv.<name>.loss_adv_target``,
+    Log keys: ``adv.<name>.loss_adv_src``, ``adv.<name>.loss_adv_tgt`` (the domain's
+    :data:`~mmseg_uda.domains.LOG_PREFIXES`),
     ``adv.<name>.loss_self_training`` and ``adv.<name>.self_training_ratio`` (the fraction of
     target pixels kept, Hung et al.'s "semi ratio"); ``disc.src.<name>.loss_d_label``,
     ``disc.src.<name>.loss_d_pred``, ``disc.tgt.<name>.loss_d_pred``.
@@ -232,7 +234,7 @@ class AdversarialSelfTraining(BaseAdaptation):
         # masked source term and D's losses use its gan_type
         super().__init__(
             loss_adv=dict(type='AdversarialLoss', gan_type=gan_type,
-                          loss_weight=loss_weight_adv_target, loss_name='loss_adv_target'),
+                          loss_weight=loss_weight_adv_target, loss_name='loss_adv'),
             init_cfg=init_cfg)
         if disc_input_size not in DISC_INPUT_SIZES:
             raise ValueError(f'disc_input_size must be one of {DISC_INPUT_SIZES}, '
@@ -289,12 +291,13 @@ class AdversarialSelfTraining(BaseAdaptation):
         return MessageHub.get_current_instance().get_info('iter', 0) >= self.self_training_start
 
     def adversarial_losses(self, preds: Tensors, domain: str = 'target') -> Tensors:
-        """λadv · L_adv(D(P), 1) of the domain; on the target, the confidence-masked
-        self-training loss and the kept fraction."""
+        """λadv · L_adv(D(P), 1) of the domain, ``loss_adv_src`` or ``loss_adv_tgt``; on the
+        target, the confidence-masked self-training loss and the kept fraction."""
+        name = f'{self.loss_adv.loss_name}_{LOG_PREFIXES[domain]}'
         if domain == 'source':
-            return {'loss_adv_source': self.loss_weight_adv_source * masked_adversarial_loss(
+            return {name: self.loss_weight_adv_source * masked_adversarial_loss(
                 preds['pred'], 'source', preds['valid'], self.loss_adv.gan_type)}
-        losses = {self.loss_adv.loss_name: self.loss_adv(preds['pred'], 'source')}
+        losses = {name: self.loss_adv(preds['pred'], 'source')}
         if self._self_training_active():
             labels = confident_argmax(preds['logits'], preds['pred'], self.confidence_threshold,
                                       self.ignore_index)
