@@ -22,6 +22,7 @@ from mmseg.registry import DATASETS, MODELS, OPTIM_WRAPPER_CONSTRUCTORS
 from mmseg.structures import SegDataSample
 from .class_stats import ClassSizeStats
 from .patch_modes import save_patch_modes
+from .models.adaptation.patch_alignment import PatchAlignment
 from .models.segmentors.uda_segmentor import NONFINITE_TOTAL_KEY
 from .utils import alias_target, drop_pretrained, segmentor_cfg
 
@@ -56,19 +57,20 @@ def make_batch(n: int = 2, h: int = 32, w: int = 48, num_classes: int = 4, label
 def write_patch_modes(cfg: Config, folder: str) -> None:
     """Point every ``PatchAlignment`` of ``cfg.model`` at a random modes file of its geometry.
 
-    The file is written to ``folder`` with the adaptation's patch size, grid, K and the model's
-    class count, so the build-time checks pass; the centres are random (a benchmark or a smoke
-    test does not depend on them).
+    The file is written to ``folder`` with the adaptation's patch size, grid and K
+    (:meth:`PatchAlignment.geometry_of`) and the model's class count, so the build-time checks
+    pass; the centres are random (a benchmark or a smoke test does not depend on them).
     """
     num_classes = segmentor_cfg(cfg.model).decode_head.num_classes
     for name, ad in (cfg.model.get('adaptations') or {}).items():
         if ad.get('type') != 'PatchAlignment':
             continue
-        grid = ad.get('grid', (2, 2))
-        k = ad.get('num_modes', 50)
+        geometry = PatchAlignment.geometry_of(ad)
+        grid = geometry['grid']
         path = osp.join(folder, f'{name}_modes.pth')
-        save_patch_modes(path, torch.rand(k, grid[0] * grid[1] * num_classes),
-                         [f'c{i}' for i in range(num_classes)], ad.patch_size, grid, 'test', 0)
+        save_patch_modes(path, torch.rand(geometry['num_modes'], grid[0] * grid[1] * num_classes),
+                         [f'c{i}' for i in range(num_classes)], geometry['patch_size'], grid,
+                         'test', 0)
         ad.modes_file = path
 
 

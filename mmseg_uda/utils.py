@@ -34,7 +34,7 @@ def segmentor_key(model_cfg: Any) -> str:
 
 def segmentor_cfg(model_cfg: Any) -> Any:
     """The MMSeg segmentor config of ``model_cfg`` (see :func:`segmentor_key`), not a copy."""
-    return model_cfg['segmentor'] if 'segmentor' in model_cfg else model_cfg
+    return model_cfg['segmentor'] if segmentor_key(model_cfg) == 'model.segmentor' else model_cfg
 
 
 def drop_pretrained(cfg: Any) -> None:

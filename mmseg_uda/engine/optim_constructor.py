@@ -80,8 +80,9 @@ class UDAOptimWrapperConstructor:
     adaptations' generator-side heads, ``discriminator`` the adaptations' discriminators (e.g.
     SGD 2.5e-4 and Adam 1e-4 in Tsai et al.). Each entry is an ordinary optim-wrapper config and
     may carry its own ``paramwise_cfg`` (e.g. 10x learning rate on the heads). A
-    ``discriminator`` entry is ignored when no adaptation has a discriminator, so source-only
-    configs can share a schedule. The former key ``segmentor`` is refused
+    ``discriminator`` entry is ignored when no adaptation has a discriminator (e.g.
+    ``CategoryAdaptation`` or ``PseudoLabelTraining`` alone), so those configs share the
+    schedule of the adversarial ones. The former key ``segmentor`` is refused
     (:data:`RENAMED_PARTS`).
 
     Example:
