@@ -1,5 +1,6 @@
 """The benchmark scripts run and print what they promise: the GPU check's dry run on CPU, the
-dataloader comparison and the 1 vs 2 process comparison, at their smallest sizes."""
+dataloader comparison, the 1 vs 2 process comparison and the patch-head probe, at their smallest
+sizes."""
 import re
 import sys
 
@@ -10,6 +11,7 @@ from mmengine.config import Config
 from mmseg.registry import MODELS
 from mmseg_uda.testing import build_optim_wrappers, make_batch
 from tests.conftest import REPO, tiny_model_cfg
+from tests.test_fit_patch_head import patch_setup  # noqa: F401  (a fixture)
 from tests.test_launch import run_tool
 
 sys.path.insert(0, f'{REPO}/benchmarks')
@@ -126,3 +128,28 @@ def test_step_benchmark_source_only_is_the_plain_segmentor(tmp_path):
     assert torch.isfinite(log_vars['decode.loss_ce'])
     assert any(not torch.equal(v, before[k]) for k, v in model.state_dict().items())
 
+
+def test_patch_head_probe_table(patch_setup, capsys):
+    """benchmarks/patch_head_probe.py on a synthetic patch config (K = 4 modes, 16x16 patches)
+    and a plain segmentor checkpoint: one row per head design, Ld near chance (ln 4) after a
+    few steps, mode accuracies over every patch of the 4 source images (64x128: 32 each)."""
+    import patch_head_probe
+    config, checkpoint, _ = patch_setup
+    patch_head_probe.main([str(config), str(checkpoint), '--steps', '10', '--lr', '0.01',
+                           '--batch-size', '2', '--split', 'source'])
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith('| head pooling | Ld after 10 steps | source mode')
+    rows = {r[0]: r for r in table_rows(out, 'patch') + table_rows(out, 'cell')}
+    assert sorted(rows) == ['cell', 'patch'], out
+    mixed_counts = set()
+    for pooling, (_, loss, accuracy, mixed, pure) in rows.items():
+        assert 0 < float(loss) < 1.5, (pooling, loss)
+        value, patches = re.fullmatch(rf'({NUMBER}) \(([0-9]+) patches\)', accuracy).groups()
+        mixed_value, mixed_patches = re.fullmatch(rf'({NUMBER}) \(([0-9]+)\)', mixed).groups()
+        total, n_mixed = int(patches), int(mixed_patches)
+        assert total == 4 * 32 and 0 < n_mixed <= total
+        mixed_counts.add(n_mixed)  # Γ and the label shares do not depend on the head
+        # the accuracy over all patches is the mixed and pure ones' weighted mean
+        assert abs(float(value) * total - float(mixed_value) * n_mixed
+                   - float(pure) * (total - n_mixed)) < 0.01 * total
+    assert len(mixed_counts) == 1
