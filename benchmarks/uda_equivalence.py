@@ -39,8 +39,8 @@ import mmseg_uda  # noqa: E402,F401
 from mmseg.registry import MODELS  # noqa: E402
 from mmseg.utils import register_all_modules  # noqa: E402
 from mmseg_uda.models.segmentors.uda_segmentor import NONFINITE_TOTAL_KEY  # noqa: E402
-from mmseg_uda.testing import (build_optim_wrappers, make_batch, narrow_vgg_fc,  # noqa: E402
-                               prepare_config)
+from mmseg_uda.testing import (build_optim_wrappers, narrow_vgg_fc,  # noqa: E402
+                               prepare_config, train_batch)
 
 #: The configs fingerprinted by default: the demo configs and the tiny CamVid ones, then
 #: variants of them (``CONFIG key=value ...``, the values merged as ``--cfg-options``) for the
@@ -122,21 +122,12 @@ def fingerprint(path: str, seed: int = 0, overrides: Optional[dict] = None) -> d
         model = MODELS.build(cfg.model)
         model.init_weights()
         optim = build_optim_wrappers(cfg, model)
-    uda = hasattr(model, 'generator')  # else a plain MMSeg segmentor (a source-only config)
-    num_classes = getattr(model, 'segmentor', model).decode_head.num_classes
-    target_labels = uda and any(getattr(ad, 'reads_target_labels', False)
-                                for ad in model.generator.adaptations.values())
     steps = iterations(cfg)
     logs = []
     try:
         for step, cur_iter in enumerate(steps):
             hub.update_info('iter', cur_iter)
-            data = make_batch(BATCH, *SIZE, num_classes=num_classes, seed=seed + step)
-            if uda:
-                data = dict(source=data,
-                            target=make_batch(BATCH, *SIZE, num_classes=num_classes,
-                                              labels=target_labels, seed=seed + 10 + step))
-            log_vars = model.train_step(data, optim)
+            log_vars = model.train_step(train_batch(model, BATCH, SIZE, seed + step), optim)
             if float(log_vars.pop('nonfinite_steps', skipped_before)) != skipped_before:
                 raise RuntimeError(f'{path}: a step was skipped at iteration {cur_iter}')
             logs.append({k: float(v.detach()) for k, v in sorted(log_vars.items())})

@@ -54,6 +54,24 @@ def make_batch(n: int = 2, h: int = 32, w: int = 48, num_classes: int = 4, label
     return dict(inputs=inputs, data_samples=samples)
 
 
+def train_batch(model: torch.nn.Module, batch_size: int, size: Tuple[int, int],
+                seed: int) -> dict:
+    """A random batch for ``model.train_step`` (:func:`make_batch` images of ``size``).
+
+    A plain MMSeg segmentor gets the labelled source batch of ``seed``; a ``UDASegmentor``
+    ``dict(source=..., target=...)``, the target batch of ``seed + 10``, labelled only when an
+    adaptation trains on target labels (``reads_target_labels``, e.g. pseudo labels).
+    """
+    num_classes = getattr(model, 'segmentor', model).decode_head.num_classes
+    source = make_batch(batch_size, *size, num_classes=num_classes, seed=seed)
+    if not hasattr(model, 'generator'):
+        return source
+    labels = any(getattr(ad, 'reads_target_labels', False)
+                 for ad in model.generator.adaptations.values())
+    return dict(source=source, target=make_batch(batch_size, *size, num_classes=num_classes,
+                                                 labels=labels, seed=seed + 10))
+
+
 def write_patch_modes(cfg: Config, folder: str) -> None:
     """Point every ``PatchAlignment`` of ``cfg.model`` at a random modes file of its geometry.
 
@@ -186,23 +204,15 @@ def smoke_train_config(path: str, folder: str, size: Tuple[int, int] = (64, 64),
     optim = build_optim_wrappers(cfg, model)
     uda = hasattr(model, 'generator')  # else a plain MMSeg segmentor (a source-only config)
     adaptations = model.generator.adaptations if uda else {}
-    num_classes = getattr(model, 'segmentor', model).decode_head.num_classes
     hub = MessageHub.get_current_instance()
     previous_iter = hub.get_info('iter', 0)
     skipped_before = hub.get_info(NONFINITE_TOTAL_KEY, 0)  # the total is process-wide
     hub.update_info('iter', cfg.model.get('warmup_iters', 0))
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    # target batches carry (pseudo) labels only for adaptations that train on them
-    target_labels = any(getattr(ad, 'reads_target_labels', False) for ad in adaptations.values())
     start = time.perf_counter()
     try:
         for step in range(iters):
-            data = make_batch(batch_size, *size, num_classes=num_classes, seed=seed + step)
-            if uda:
-                data = dict(source=data,
-                            target=make_batch(batch_size, *size, num_classes=num_classes,
-                                              labels=target_labels, seed=seed + 10 + step))
-            log_vars = model.train_step(data, optim)
+            log_vars = model.train_step(train_batch(model, batch_size, size, seed + step), optim)
             bad = {k: float(v) for k, v in log_vars.items() if not torch.isfinite(v).all()}
             assert not bad, f'{path}: non-finite log values {bad}'
     finally:
