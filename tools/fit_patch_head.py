@@ -31,6 +31,7 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 import mmseg_uda  # noqa: F401  (registers mmseg_uda's datasets and models)
 from mmseg.registry import MODELS
+from mmseg_uda.engine.export import segmentor_weights
 from mmseg_uda.patch_head_fit import fit_patch_heads, patch_adaptations
 from mmseg_uda.utils import drop_pretrained
 
@@ -52,18 +53,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def load_segmentor(model: torch.nn.Module, checkpoint: str) -> None:
-    """Load CHECKPOINT's segmentor weights (a plain or UDA checkpoint) into the UDA model;
-    every segmentor weight must be there."""
+    """Load CHECKPOINT's segmentor weights (a plain or a UDA checkpoint,
+    :func:`mmseg_uda.engine.export.segmentor_weights`) into the UDA model's segmentor, strictly:
+    a missing or unexpected weight is an error naming it."""
     ckpt = _load_checkpoint(checkpoint, map_location='cpu')
     state_dict = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
-    state_dict = model.uda_state_dict(state_dict)
-    prefix = 'generator.segmentor.'
-    missing = [k for k in model.state_dict() if k.startswith(prefix) and k not in state_dict]
-    if missing:
-        raise ValueError(f'{checkpoint}: {len(missing)} segmentor weights are missing, e.g. '
-                         f'{missing[:3]}')
-    model.load_state_dict({k: v for k, v in state_dict.items() if k.startswith(prefix)},
-                          strict=False)
+    model.generator.segmentor.load_state_dict(segmentor_weights(state_dict, checkpoint))
 
 
 def main(argv: Optional[List[str]] = None) -> None:
