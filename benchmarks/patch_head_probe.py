@@ -7,7 +7,7 @@ The segmentor of CHECKPOINT (a trained UDA model with a ``PatchAlignment`` adapt
 frozen; for each head design (``head_pooling='patch'``: one pooled cell per patch, 1x1 convs;
 ``'cell'``: one pooled cell per descriptor cell, a grid-sized first conv) a freshly initialised
 H is trained alone with Adam on Ld = CE(H(O), Γ(Ys)) over the source training set (its training
-pipeline), then its mode accuracy is measured on ``--split`` with
+pipeline; :func:`mmseg_uda.patch_head_fit.fit_patch_heads`, as ``tools/fit_patch_head.py``), then its mode accuracy is measured on ``--split`` with
 ``tools/analysis/patch_mode_accuracy.py``'s ``mode_accuracy``. Γ, F and Ld are the
 adaptation's own (:meth:`PatchAlignment.patch_targets`, its forward, ``patch_cluster_loss``).
 This separates what each head can represent from how far a short adaptation run trained it.
@@ -29,7 +29,7 @@ sys.path.insert(0, osp.join(REPO, 'tools', 'analysis'))
 import mmseg_uda  # noqa: E402,F401  (registers the datasets and models)
 from mmseg.registry import DATASETS, MODELS  # noqa: E402
 from mmseg_uda.engine import safe_torch_load  # noqa: E402
-from mmseg_uda.models.adaptation.patch_alignment import patch_cluster_loss  # noqa: E402
+from mmseg_uda.patch_head_fit import fit_patch_heads  # noqa: E402
 from patch_mode_accuracy import mode_accuracy, split_dataset_cfg  # noqa: E402
 from patch_tsne import patch_adaptation  # noqa: E402
 
@@ -57,35 +57,14 @@ def probe(cfg: Config, checkpoint: str, pooling: str, args: argparse.Namespace) 
     head_prefix = f'generator.adaptations.{name}.head.'
     model.load_state_dict({k: v for k, v in state.items() if not k.startswith(head_prefix)},
                           strict=False)
-    model.eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
-    for p in patch.head.parameters():
-        p.requires_grad_(True)
-    optimizer = torch.optim.Adam(patch.head.parameters(), lr=args.lr)
     source = DATASETS.build(cfg.train_dataloader.dataset.source)
     loader = DataLoader(source, batch_size=args.batch_size, shuffle=True,
                         collate_fn=pseudo_collate,
                         generator=torch.Generator().manual_seed(args.seed))
-    step, loss = 0, torch.tensor(float('nan'))
-    while step < args.steps:
-        for batch in loader:
-            data = model.data_preprocessor(batch, True)
-            with torch.no_grad():
-                outputs = model.generator.segmentor_outputs(data['inputs'], need_aux=False)
-            targets = patch.patch_targets(data['data_samples'], data['inputs'].shape[2:])
-            _, reps = patch(outputs, data['data_samples'], 'target')
-            loss = patch_cluster_loss(torch.log(reps[patch.rep_key].clamp(min=1e-12)), targets,
-                                      patch.ignore_index)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            step += 1
-            if step == args.steps:
-                break
+    log = fit_patch_heads(model, loader, args.steps, args.lr, log_interval=1, progress=False)
     result = mode_accuracy(model, patch, DATASETS.build(split_dataset_cfg(cfg, args.split)),
                            args.batch_size, 0.9)
-    result['train_loss'] = loss.item()
+    result['train_loss'] = log[-1][f'{name}.loss_cluster']
     return result
 
 
