@@ -424,35 +424,32 @@ class Sweep:
         with open(result_file, 'w') as f:
             json.dump(result, f, indent=1)
 
-    def make_pseudo_labels(self, seed: int, run_dir: str, log: str) -> None:
-        """CBST pseudo labels of the dusk train frames from the seed's source-only warm-up."""
-        if osp.isdir(run_dir):  # interrupted: the tool wants a new folder
+    def run_tool(self, tool: str, args: List[str], run_dir: str, log: str) -> None:
+        """``tools/<tool> ARGS`` writing into a fresh ``run_dir``, marked ``done`` after it."""
+        if osp.isdir(run_dir):  # interrupted: start again in a new folder
             shutil.rmtree(run_dir)
         os.makedirs(run_dir)
-        cmd = [sys.executable, osp.join(REPO, 'tools/generate_pseudo_labels.py'),
-               osp.join(REPO, MODELS[self.args.model][SOURCE_ONLY][0]),
-               self.warmup_checkpoint(seed), '--out', self.pseudo_label_dir(seed),
-               '--portion', str(self.args.portion)]
+        cmd = [sys.executable, osp.join(REPO, 'tools', tool), *args]
         print('+', ' '.join(cmd), f'> {log}', flush=True)
         with open(log, 'w') as f:
             subprocess.run(cmd, check=True, cwd=REPO, stdout=f, stderr=subprocess.STDOUT,
                            env=self.env)
         open(osp.join(run_dir, 'done'), 'w').close()
 
+    def make_pseudo_labels(self, seed: int, run_dir: str, log: str) -> None:
+        """CBST pseudo labels of the dusk train frames from the seed's source-only warm-up."""
+        self.run_tool('generate_pseudo_labels.py', [
+            osp.join(REPO, MODELS[self.args.model][SOURCE_ONLY][0]), self.warmup_checkpoint(seed),
+            '--out', self.pseudo_label_dir(seed), '--portion', str(self.args.portion)
+        ], run_dir, log)
+
     def fit_patch_head(self, seed: int, run_dir: str, log: str) -> None:
         """H of the patch rows fitted on the seed's source-only warm-up (segmentor frozen)."""
-        if osp.isdir(run_dir):
-            shutil.rmtree(run_dir)
-        os.makedirs(run_dir)
-        cmd = [sys.executable, osp.join(REPO, 'tools/fit_patch_head.py'),
-               osp.join(REPO, MODELS[self.args.model][PATCH_HEAD_METHOD][0]),
-               self.warmup_checkpoint(seed), '--out', self.head_checkpoint(seed),
-               '--iters', str(self.head_iters), '--seed', str(seed)]
-        print('+', ' '.join(cmd), f'> {log}', flush=True)
-        with open(log, 'w') as f:
-            subprocess.run(cmd, check=True, cwd=REPO, stdout=f, stderr=subprocess.STDOUT,
-                           env=self.env)
-        open(osp.join(run_dir, 'done'), 'w').close()
+        self.run_tool('fit_patch_head.py', [
+            osp.join(REPO, MODELS[self.args.model][PATCH_HEAD_METHOD][0]),
+            self.warmup_checkpoint(seed), '--out', self.head_checkpoint(seed), '--iters',
+            str(self.head_iters), '--seed', str(seed)
+        ], run_dir, log)
 
     def evaluate_again(self, config: str, run_dir: str, result_file: str) -> None:
         """Add the per-class IoU to a result written without it, from the run's checkpoint;
