@@ -125,3 +125,17 @@ def continuation_options(cfg: Any, start: int, total: int) -> List[str]:
             options.append(f'model.adaptations.{name}.self_training_start='
                            f'{max(0, adaptation["self_training_start"] - start)}')
     return options
+
+
+def load_tool_config(path: str, cfg_options: Optional[dict] = None) -> Any:
+    """A config as the offline tools read it: ``Config.fromfile(path)``, ``cfg_options`` (their
+    ``--cfg-options``) merged, and the config's default registry scope (``mmseg``) set, so that
+    its datasets and models build outside a Runner."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    return cfg

@@ -32,13 +32,13 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 import numpy as np
 import torch
 from mmengine.config import Config, ConfigDict, DictAction
-from mmengine.registry import init_default_scope
 from sklearn.cluster import MiniBatchKMeans
 
 import mmseg_uda  # noqa: F401  (registers mmseg_uda's datasets and models)
 from mmseg_uda.patch_modes import patch_histograms, save_patch_modes, to_pair
 from mmseg_uda.models.adaptation import PatchAlignment
 from mmseg_uda.source_labels import SourceLabelMaps
+from mmseg_uda.utils import load_tool_config
 
 #: The first K-means batch (initialisation) holds at least this many patches per mode.
 INIT_PATCHES_PER_MODE = 10
@@ -158,10 +158,7 @@ def fit_modes(batches: Iterable[List[torch.Tensor]], k: int, patch_size: Tuple[i
 def main(argv: Optional[List[str]] = None) -> None:
     """Build the source dataset, fit the modes, save them and print the summary."""
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg = load_tool_config(args.config, args.cfg_options)
 
     adaptation = dict(patch_alignment_cfg(cfg) or {})
     if args.patch_size is not None:

@@ -27,12 +27,12 @@ import os.path as osp
 from typing import List, Optional, Sequence
 
 from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
 
 import mmseg_uda  # noqa: F401  (registers mmseg_uda's datasets and models)
 from mmseg.registry import DATASETS
 from mmseg_uda.class_stats import ClassSizeAccumulator, ClassSizeStats
 from mmseg_uda.source_labels import SourceLabelMaps, source_dataset_cfg
+from mmseg_uda.utils import load_tool_config
 
 #: α_c above which CategoryAdaptation scales a class's gradients by 0.1 (Hoffman et al. 2016).
 LARGE_CLASS_ALPHA = 0.1
@@ -120,10 +120,7 @@ def summary_table(stats: ClassSizeStats) -> str:
 def main(argv: Optional[List[str]] = None) -> ClassSizeStats:
     """Compute, save and summarise the statistics."""
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg = load_tool_config(args.config, args.cfg_options)
 
     if args.label_stats:
         print(f'reading per-image class pixel counts from {args.label_stats}')

@@ -24,8 +24,7 @@ import os.path as osp
 from typing import List, Optional
 
 import torch
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
+from mmengine.config import DictAction
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 
@@ -33,7 +32,7 @@ import mmseg_uda  # noqa: F401  (registers mmseg_uda's datasets and models)
 from mmseg.registry import MODELS
 from mmseg_uda.engine.export import segmentor_weights
 from mmseg_uda.patch_head_fit import fit_patch_heads, patch_adaptations
-from mmseg_uda.utils import drop_pretrained
+from mmseg_uda.utils import drop_pretrained, load_tool_config
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -66,10 +65,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     if args.iters < 1 or not args.lr > 0:
         raise ValueError(f'--iters must be >= 1 and --lr > 0, got {args.iters} and {args.lr}')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg = load_tool_config(args.config, args.cfg_options)
     dataset = cfg.train_dataloader.dataset
     if dataset.get('type') != 'UDADataset':
         raise ValueError(f'{args.config}: train_dataloader.dataset must be a UDADataset, got '

@@ -43,7 +43,6 @@ import torch
 import torch.nn.functional as F
 from mmcv.transforms import LoadAnnotations as MMCVLoadAnnotations
 from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 from mmengine.utils import ProgressBar
@@ -57,7 +56,7 @@ from mmseg_uda.engine.strict_load import checkpoint_mismatches
 from mmseg_uda.pseudo_labels import (MANIFEST, ClassConfidences, assign_pseudo_labels,
                                      pseudo_label_path, summary_rows, summary_table,
                                      write_manifest)
-from mmseg_uda.utils import drop_pretrained, segmentor_cfg, segmentor_key
+from mmseg_uda.utils import drop_pretrained, load_tool_config, segmentor_cfg, segmentor_key
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -194,10 +193,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
     """Write the pseudo labels and the manifest; return the manifest."""
     args = parse_args(argv)
     check_out_dir(args.out)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg = load_tool_config(args.config, args.cfg_options)
 
     dataset = DATASETS.build(target_dataset_cfg(cfg))
     classes = [str(c) for c in dataset.metainfo['classes']]

@@ -22,13 +22,13 @@ from typing import List, Optional, Sequence
 import cv2
 import numpy as np
 from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import mmseg_uda  # noqa: E402,F401  (registers mmseg_uda's datasets)
 from mmseg.registry import DATASETS  # noqa: E402
 from mmseg_uda.visualization import draw_label, make_visualizer  # noqa: E402
+from mmseg_uda.utils import load_tool_config  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -106,10 +106,7 @@ def browse(dataset, out_dir: str, indices: Sequence[int], alpha: float = 0.5,
 
 def main(argv: Optional[list] = None) -> None:
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg = load_tool_config(args.config, args.cfg_options)
     dataset = uda_dataset(cfg, args.config)
     indices = args.indices or list(range(min(args.num_images, len(dataset.source))))
     browse(dataset, args.out_dir, indices, args.alpha, args.with_labels)

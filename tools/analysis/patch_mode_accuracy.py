@@ -22,7 +22,6 @@ from typing import Dict
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.dataset import pseudo_collate
-from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from torch.utils.data import DataLoader
 
@@ -32,6 +31,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import mmseg_uda  # noqa: E402,F401  (registers mmseg_uda's datasets and models)
 from mmseg.registry import DATASETS, MODELS  # noqa: E402
 from mmseg_uda.patch_modes import patch_histograms  # noqa: E402
+from mmseg_uda.utils import load_tool_config  # noqa: E402
 from patch_tsne import patch_adaptation  # noqa: E402  (tools/analysis/)
 
 
@@ -93,10 +93,7 @@ def mode_accuracy(model, patch, dataset, batch_size: int, mixed_below: float) ->
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg = load_tool_config(args.config, args.cfg_options)
     model = MODELS.build(cfg.model)
     load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
     model.eval()

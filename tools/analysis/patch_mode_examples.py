@@ -19,7 +19,6 @@ from typing import Dict, List
 import numpy as np
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
 from mmengine.utils import track_iter_progress
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -30,6 +29,7 @@ from mmseg_uda.patch_modes import (assign_modes, load_patch_modes,  # noqa: E402
                                    patch_histograms)
 from mmseg_uda.models.adaptation import PatchAlignment  # noqa: E402
 from mmseg_uda.source_labels import source_dataset_cfg  # noqa: E402
+from mmseg_uda.utils import load_tool_config  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -103,10 +103,7 @@ def draw(counts: np.ndarray, found: Dict[int, List], palette: np.ndarray, rows: 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg = load_tool_config(args.config, args.cfg_options)
     geometry = patch_geometry(cfg)
     dataset = DATASETS.build(source_dataset_cfg(cfg))
     classes = dataset.metainfo['classes']

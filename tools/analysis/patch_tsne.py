@@ -29,7 +29,6 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
-from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint, set_random_seed
 from mmengine.utils import track_iter_progress
 from torch.utils.data import DataLoader
@@ -39,6 +38,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import mmseg_uda  # noqa: E402,F401  (registers mmseg_uda's datasets and models)
 from mmseg.registry import DATASETS, MODELS  # noqa: E402
 from mmseg_uda.models.adaptation.patch_alignment import PatchAlignment  # noqa: E402
+from mmseg_uda.utils import load_tool_config  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -74,8 +74,7 @@ def patch_adaptation(model, name: str = None) -> Tuple[str, PatchAlignment]:
 
 def load_model(config: str, checkpoint: str) -> Tuple[Config, torch.nn.Module]:
     """Build a UDA model from its config and load a training checkpoint into it."""
-    cfg = Config.fromfile(config)
-    init_default_scope(cfg.get('default_scope', 'mmseg'))
+    cfg = load_tool_config(config)
     if cfg.model.get('type') != 'UDASegmentor':
         raise ValueError(f'{config}: model.type must be UDASegmentor, got {cfg.model.get("type")}')
     model = MODELS.build(cfg.model)
