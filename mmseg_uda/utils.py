@@ -1,5 +1,6 @@
 """Small config helpers shared by the tests and the benchmark scripts."""
 import ast
+import os.path as osp
 import re
 from typing import Any, List, Optional
 
@@ -24,6 +25,19 @@ def alias_target(path: str) -> Optional[str]:
             re.fullmatch(r'\./[^/]+\.py', value.value):
         return value.value
     return None
+
+
+def resolve_alias(config: str) -> str:
+    """The config file that holds the settings of ``config``: an alias
+    (:func:`mmseg_uda.utils.alias_target`) followed to the first file that is not one."""
+    seen = set()
+    while osp.isfile(config) and config not in seen:
+        seen.add(config)
+        target = alias_target(config)
+        if target is None:
+            break
+        config = osp.normpath(osp.join(osp.dirname(config), target))
+    return config
 
 
 def segmentor_key(model_cfg: Any) -> str:

@@ -22,7 +22,7 @@ from mmengine.config import Config
 from mmengine.fileio import LocalBackend
 from mmengine.runner import Runner
 
-from mmseg_uda.engine import check_resume
+from mmseg_uda.engine import WORK_DIR_OWNER, check_resume
 from mmseg_uda.engine.checkpoint_hook import PARTIAL_SUFFIX, deferred_signals
 from tests.test_launch import REPO, needs_mmseg, tiny_setup  # noqa: F401  (tiny_setup: fixture)
 
@@ -130,8 +130,10 @@ def last_checkpoint(work_dir: Path) -> str:
 
 
 def files(work_dir: Path) -> List[str]:
-    """The files in the work dir, except the config copy the runner writes there."""
-    return sorted(p.name for p in work_dir.iterdir() if p.is_file() and p.suffix != '.py')
+    """The files in the work dir, except the config copy the runner writes there and the
+    record of the run's config that tools/train.py writes."""
+    return sorted(p.name for p in work_dir.iterdir()
+                  if p.is_file() and p.suffix != '.py' and p.name != WORK_DIR_OWNER)
 
 
 def assert_same_training(result: dict, reference: dict) -> None:

@@ -80,24 +80,25 @@ def test_a_work_dir_is_not_shared_by_two_configs_of_one_name(tmp_path) -> None:
     """Same-name configs of two folders have one default work dir: the second config may not
     train over the first one's checkpoints; the same config (again, or by an alias) may."""
     train = load_tool('train')
+    from mmseg_uda.engine import WORK_DIR_OWNER, check_work_dir_owner
     source_only = osp.join(CONFIGS, 'source_only', 'camvid_day2dusk_tiny.py')
     output_space = osp.join(CONFIGS, 'output_space', 'camvid_day2dusk_tiny.py')
     assert train.default_work_dir(source_only) == train.default_work_dir(output_space)
     run = str(tmp_path / 'camvid_day2dusk_tiny')
-    train.check_work_dir_owner(run, source_only)
-    with open(osp.join(run, train.WORK_DIR_OWNER)) as f:
+    check_work_dir_owner(run, source_only)
+    with open(osp.join(run, WORK_DIR_OWNER)) as f:
         assert f.read() == 'source_only/camvid_day2dusk_tiny.py\n'
-    train.check_work_dir_owner(run, output_space)  # no checkpoint yet: nothing to overwrite
-    train.check_work_dir_owner(run, source_only)
+    check_work_dir_owner(run, output_space)  # no checkpoint yet: nothing to overwrite
+    check_work_dir_owner(run, source_only)
     (tmp_path / 'camvid_day2dusk_tiny' / 'iter_600.pth').write_bytes(b'')
-    train.check_work_dir_owner(run, source_only)  # training or resuming the same config again
+    check_work_dir_owner(run, source_only)  # training or resuming the same config again
     with pytest.raises(FileExistsError, match=r'configs/source_only/camvid_day2dusk_tiny\.py.*'
                        r'configs/output_space/camvid_day2dusk_tiny\.py.*--work-dir '
                        r'work_dirs/output_space_camvid_day2dusk_tiny'):
-        train.check_work_dir_owner(run, output_space)
+        check_work_dir_owner(run, output_space)
     # an alias is its target: the short name and the MMSeg-scheme name share a run
     alias_run = str(tmp_path / 'gta2cs_1xb1')
-    train.check_work_dir_owner(alias_run, SHORT)
+    check_work_dir_owner(alias_run, SHORT)
     (tmp_path / 'gta2cs_1xb1' / 'iter_10.pth').write_bytes(b'')
     for name in (SCHEME, TYPED):
-        train.check_work_dir_owner(alias_run, name)
+        check_work_dir_owner(alias_run, name)

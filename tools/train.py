@@ -8,7 +8,6 @@ CPU-only machines, and ``--amp`` handles multi-optimizer ``optim_wrapper`` confi
     bash tools/dist_train.sh CONFIG NUM_PROCS [args]
 """
 import argparse
-import glob
 import os
 import os.path as osp
 
@@ -17,9 +16,9 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
-from mmseg_uda.engine import (add_unsafe_load_flag, check_resume, distributed_session, enable_amp,
-                              setup_distributed)
-from mmseg_uda.utils import alias_target
+from mmseg_uda.engine import (add_unsafe_load_flag, check_resume, check_work_dir_owner,
+                              distributed_session, enable_amp, setup_distributed)
+from mmseg_uda.utils import resolve_alias
 
 
 def parse_args() -> argparse.Namespace:
@@ -60,59 +59,6 @@ def parse_args() -> argparse.Namespace:
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
-
-
-#: File in a work dir naming the config whose run writes there (``<folder>/<file>`` of the
-#: config that holds the settings, an alias followed to it).
-WORK_DIR_OWNER = '.config_of_this_run'
-
-
-def resolve_alias(config: str) -> str:
-    """The config file that holds the settings of ``config``: an alias
-    (:func:`mmseg_uda.utils.alias_target`) followed to the first file that is not one."""
-    seen = set()
-    while osp.isfile(config) and config not in seen:
-        seen.add(config)
-        target = alias_target(config)
-        if target is None:
-            break
-        config = osp.normpath(osp.join(osp.dirname(config), target))
-    return config
-
-
-def config_id(config: str) -> str:
-    """``<folder>/<file>`` of the config holding the settings of ``config``."""
-    config = resolve_alias(osp.abspath(config))
-    return f'{osp.basename(osp.dirname(config))}/{osp.basename(config)}'
-
-
-def check_work_dir_owner(work_dir: str, config: str) -> None:
-    """Refuse to train ``config`` into a work dir holding another config's checkpoints.
-
-    Configs of one name in several folders (``source_only/camvid_day2dusk_tiny.py`` and
-    ``output_space/camvid_day2dusk_tiny.py``) have one default work dir, and a run of the second
-    would overwrite the checkpoints of the first (``iter_600.pth``) that other configs
-    ``load_from``. The first run to write there records its config in :data:`WORK_DIR_OWNER`;
-    another config is an error before anything is built. Resuming, or training again, the same
-    config is allowed, as is a work dir without checkpoints or without the record.
-
-    Raises:
-        FileExistsError: naming the work dir, both configs and the fix (``--work-dir``).
-    """
-    owner_file = osp.join(work_dir, WORK_DIR_OWNER)
-    this = config_id(config)
-    if osp.isfile(owner_file):
-        with open(owner_file) as f:
-            owner = f.read().strip()
-        if owner != this and glob.glob(osp.join(work_dir, '*.pth')):
-            raise FileExistsError(
-                f'work_dir {work_dir!r} holds the checkpoints of configs/{owner}; training '
-                f'configs/{this} there would overwrite them. Give this run its own directory '
-                f'(--work-dir work_dirs/{osp.splitext(this.replace("/", "_"))[0]}).')
-    if int(os.environ.get('RANK', '0')) == 0:
-        os.makedirs(work_dir, exist_ok=True)
-        with open(owner_file, 'w') as f:
-            f.write(this + '\n')
 
 
 def default_work_dir(config: str) -> str:

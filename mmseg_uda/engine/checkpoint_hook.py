@@ -45,6 +45,7 @@ from mmengine.runner.checkpoint import find_latest_checkpoint
 
 from mmseg.registry import HOOKS
 from .optim_constructor import rename_former_parts
+from ..utils import resolve_alias
 
 PARTIAL_SUFFIX = '.partial'
 LAST_CHECKPOINT = 'last_checkpoint'
@@ -380,7 +381,48 @@ class SafeCheckpointHook(CheckpointHook):
                 runner.save_checkpoint = own
 
 
+#: File in a work dir naming the config whose run writes there (``<folder>/<file>`` of the
+#: config that holds the settings, an alias followed to it).
+WORK_DIR_OWNER = '.config_of_this_run'
+
+
+def config_id(config: str) -> str:
+    """``<folder>/<file>`` of the config holding the settings of ``config``."""
+    config = resolve_alias(osp.abspath(config))
+    return f'{osp.basename(osp.dirname(config))}/{osp.basename(config)}'
+
+
+def check_work_dir_owner(work_dir: str, config: str) -> None:
+    """Refuse to train ``config`` into a work dir holding another config's checkpoints.
+
+    Configs of one name in several folders (``source_only/camvid_day2dusk_tiny.py`` and
+    ``output_space/camvid_day2dusk_tiny.py``) have one default work dir, and a run of the second
+    would overwrite the checkpoints of the first (``iter_600.pth``) that other configs
+    ``load_from``. The first run to write there records its config in :data:`WORK_DIR_OWNER`;
+    another config is an error before anything is built. Resuming, or training again, the same
+    config is allowed, as is a work dir without checkpoints or without the record.
+
+    Raises:
+        FileExistsError: naming the work dir, both configs and the fix (``--work-dir``).
+    """
+    owner_file = osp.join(work_dir, WORK_DIR_OWNER)
+    this = config_id(config)
+    if osp.isfile(owner_file):
+        with open(owner_file) as f:
+            owner = f.read().strip()
+        if owner != this and glob.glob(osp.join(work_dir, '*.pth')):
+            raise FileExistsError(
+                f'work_dir {work_dir!r} holds the checkpoints of configs/{owner}; training '
+                f'configs/{this} there would overwrite them. Give this run its own directory '
+                f'(--work-dir work_dirs/{osp.splitext(this.replace("/", "_"))[0]}).')
+    if int(os.environ.get('RANK', '0')) == 0:
+        os.makedirs(work_dir, exist_ok=True)
+        with open(owner_file, 'w') as f:
+            f.write(this + '\n')
+
+
 __all__ = [
-    'SafeCheckpointHook', 'check_resume', 'check_writable_folder', 'atomic_write_text',
-    'deferred_signals', 'fsync_and_replace', 'PARTIAL_SUFFIX'
+    'SafeCheckpointHook', 'check_resume', 'check_work_dir_owner', 'check_writable_folder',
+    'atomic_write_text', 'deferred_signals', 'fsync_and_replace', 'PARTIAL_SUFFIX',
+    'WORK_DIR_OWNER'
 ]
