@@ -44,6 +44,8 @@ def build_configs(tmp_path):
         ('MODELS', 'PatchClusterHead'): dict(type='PatchClusterHead', num_classes=4, num_modes=5),
         ('MODELS', 'AdversarialSelfTraining'): dict(type='AdversarialSelfTraining', num_classes=4),
         ('MODELS', 'PseudoLabelTraining'): dict(type='PseudoLabelTraining', num_classes=4),
+        ('MODELS', 'DACS'): dict(type='DACS', num_classes=4),
+        ('MODELS', 'EMATeacher'): dict(type='EMATeacher', alpha=0.999),
         ('MODELS', 'FCDiscriminator'): dict(type='FCDiscriminator', in_channels=5),
         ('MODELS', 'GlobalFeatureAlignment'): dict(type='GlobalFeatureAlignment', num_classes=4,
                                                    in_channels=64),

@@ -1,5 +1,7 @@
 from .base_adaptation import SEGMENTOR_OUTPUTS, BaseAdaptation
 from .category_adaptation import CategoryAdaptation
+from .dacs import DACS
+from .ema_teacher import EMATeacher
 from .global_alignment import GlobalFeatureAlignment
 from .output_space import OutputSpaceAdaptation
 from .patch_alignment import PatchAlignment
@@ -8,7 +10,7 @@ from .self_training import (AdversarialSelfTraining, ConfidenceDiscriminator,
                             PseudoLabelTraining)
 
 __all__ = [
-    'SEGMENTOR_OUTPUTS', 'BaseAdaptation', 'CategoryAdaptation', 'GlobalFeatureAlignment',
-    'OutputSpaceAdaptation', 'PatchAlignment', 'PatchClusterHead', 'AdversarialSelfTraining',
-    'ConfidenceDiscriminator', 'PseudoLabelTraining'
+    'SEGMENTOR_OUTPUTS', 'BaseAdaptation', 'CategoryAdaptation', 'DACS', 'EMATeacher',
+    'GlobalFeatureAlignment', 'OutputSpaceAdaptation', 'PatchAlignment', 'PatchClusterHead',
+    'AdversarialSelfTraining', 'ConfidenceDiscriminator', 'PseudoLabelTraining'
 ]

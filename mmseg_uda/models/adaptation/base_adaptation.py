@@ -1,5 +1,5 @@
 """Interface shared by every adaptation module of the UDA segmentor."""
-from typing import Dict, Optional, Tuple, Union
+from typing import Callable, Dict, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -69,7 +69,12 @@ class BaseAdaptation(BaseModule):
     2. after warm-up, :meth:`forward` on target outputs -> target losses, representations, and
        :meth:`adversarial_losses` of the target representations under the frozen discriminator
        (and of the source representations, in step 1, if ``adversarial_on_source``);
-    3. after warm-up, :meth:`discriminator_losses` on detached source and target representations.
+    3. after warm-up, :meth:`extra_losses` of an adaptation with ``extra_forward`` (the segmentor
+       on mixed or masked images it makes from both batches), in the same generator step;
+    4. after warm-up, :meth:`discriminator_losses` on detached source and target
+       representations, and :meth:`after_generator_step` when the generator step was taken.
+
+    :meth:`bind_segmentor` is called once, when the UDA model is built.
 
     The representations are a dict; an adaptation that aligns one representation names its key
     ``rep_key`` (the key of its discriminator's input and output too, so of its checkpoint
@@ -107,6 +112,11 @@ class BaseAdaptation(BaseModule):
     #: (``loss_adv_logits``, ``loss_d_aux_logits``: one discriminator per output level) or not
     #: (``loss_adv``, ``loss_d``: one representation).
     loss_names_by_key: bool = False
+    #: Whether the adaptation trains the segmentor on inputs it makes itself from both batches
+    #: (mixed images, masked images): then the UDA generator calls :meth:`extra_losses` after
+    #: the domain passes, the target batch is loaded past warm-up even when ``uses_target`` is
+    #: False, and :meth:`after_generator_step` follows each generator step taken.
+    extra_forward: bool = False
 
     def __init__(self, loss_adv: LossConfig = None, init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -123,6 +133,37 @@ class BaseAdaptation(BaseModule):
             if wrong:
                 raise TypeError(f'{type(self).__name__} loss_adv must build AdversarialLoss '
                                 f'modules (or subclasses), got {wrong}')
+
+    def bind_segmentor(self, segmentor: nn.Module) -> None:
+        """Called once by ``UDASegmentor`` with the wrapped segmentor, after the adaptations are
+        built: an adaptation that keeps a copy of it (a mean teacher, a frozen ImageNet model)
+        makes it here. Not stored as an attribute of the adaptation (that would register the
+        segmentor twice). By default nothing."""
+
+    def extra_losses(self, segmentor: nn.Module, student: Callable[[torch.Tensor, bool], Outputs],
+                     source: dict, target: dict) -> Tensors:
+        """Losses of the segmentor on inputs the adaptation makes (``extra_forward``).
+
+        Called inside the generator's forward past warm-up, after the source (and target)
+        passes, so a DDP-wrapped generator sees it in the same forward.
+
+        Args:
+            segmentor (EncoderDecoder): The wrapped segmentor (its heads' losses, its data
+                preprocessor's normalisation).
+            student (callable): ``student(inputs, need_aux)``, the segmentor outputs of
+                preprocessed images (``UDAGenerator.segmentor_outputs``).
+            source (dict): The preprocessed source batch (``inputs``, ``data_samples``).
+            target (dict): The preprocessed target batch.
+
+        Returns:
+            dict: Losses (names containing ``loss_``), logged under the target's prefix.
+        """
+        raise NotImplementedError(f'{type(self).__name__} sets extra_forward but has no '
+                                  'extra_losses')
+
+    def after_generator_step(self, segmentor: nn.Module) -> None:
+        """Called after each generator step that updated the weights, past warm-up (an EMA
+        teacher's update). By default nothing."""
 
     def build_discriminator(self) -> Optional[nn.Module]:
         """The discriminator of this adaptation, or None if it has none.

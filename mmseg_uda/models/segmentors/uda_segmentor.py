@@ -129,6 +129,9 @@ class UDAGenerator(BaseModule):
         Args:
             source (dict): Preprocessed source batch, ``dict(inputs=..., data_samples=...)``.
             target (dict, optional): Preprocessed target batch; None skips the target pass.
+                When some adaptation has ``extra_forward`` and none ``uses_target``, the target
+                batch feeds only their :meth:`~BaseAdaptation.extra_losses` (no plain target
+                pass); those losses join the target's.
             run_adaptations (bool): Whether to run the adaptations (False during warm-up).
 
         Returns:
@@ -137,10 +140,20 @@ class UDAGenerator(BaseModule):
         """
         losses: Dict[str, Tensors] = {}
         reps: Dict[str, dict] = {}
-        for domain, batch in zip(DOMAINS, (source, target)):
+        extra = [name for name, ad in self.adaptations.items() if ad.extra_forward] \
+            if run_adaptations and target is not None else []
+        target_pass = not extra or any(ad.uses_target for ad in self.adaptations.values())
+        for domain, batch in zip(DOMAINS, (source, target if target_pass else None)):
             if batch is not None:
                 losses[domain], reps[domain] = self.domain_forward(
                     batch['inputs'], batch['data_samples'], domain, run_adaptations)
+        if extra:
+            target_losses = losses.setdefault('target', {})
+            reps.setdefault('target', {})
+            for name in extra:
+                target_losses.update(add_prefix(
+                    self.adaptations[name].extra_losses(self.segmentor, self.segmentor_outputs,
+                                                        source, target), name))
         return losses, reps
 
 
@@ -216,6 +229,7 @@ class UDASegmentor(BaseModel):
                 raise TypeError(f'model.adaptations.{name} must build a BaseAdaptation, got '
                                 f'{type(adaptation).__name__}')
             self._check_outputs(name, adaptation, seg)
+            adaptation.bind_segmentor(seg)
             adaptation_modules[name] = adaptation
         self.generator = UDAGenerator(seg, adaptation_modules)
         discriminators = {
@@ -330,7 +344,8 @@ class UDASegmentor(BaseModel):
         seg_wrapper, disc_wrapper = self._split_wrappers(optim_wrapper)
         cur_iter = MessageHub.get_current_instance().get_info('iter', 0)
         adapt = cur_iter >= self.warmup_iters
-        adapt_target = adapt and any(ad.uses_target for ad in adaptations.values())
+        adapt_target = adapt and any(ad.uses_target or ad.extra_forward
+                                     for ad in adaptations.values())
         if adapt_target and data.get('target') is None:
             raise KeyError(
                 f'UDASegmentor.train_step: iteration {cur_iter} is past model.warmup_iters='
@@ -341,6 +356,9 @@ class UDASegmentor(BaseModel):
 
         with seg_wrapper.optim_context(self.generator):
             log_vars, reps = self.train_generator(source, target, adapt, seg_wrapper)
+        if adapt and not self._generator_step_skipped:
+            for adaptation in adaptations.values():
+                adaptation.after_generator_step(self.segmentor)
         if 'target' in reps and disc_wrapper is not None and self.with_discriminators \
                 and not self._generator_step_skipped:
             with disc_wrapper.optim_context(self.discriminators):
