@@ -66,6 +66,7 @@ PI = 'Pi (FDA)'
 PS_ADV = 'Ps (adversarial)'
 PS_CBST = 'Ps (CBST)'
 FUSION = 'Fusion (Ou + Pi + Ps)'
+DACS = 'DACS'
 MODES_TINY = (['tools/build_patch_modes.py', 'configs/patch_align/camvid_day2dusk_tiny.py',
                '--out'], 'work_dirs/patch_modes/camvid_day2dusk_k50.pth')
 MODES_LITE0 = (['tools/build_patch_modes.py', 'configs/patch_align/camvid_day2dusk_lite0.py',
@@ -101,6 +102,8 @@ MODELS: Dict[str, Dict[str, tuple]] = {
         FUSION: ('configs/fusion/camvid_day2dusk_lite0_fusion.py', None),
         FUSION + PATCH: ('configs/fusion/camvid_day2dusk_lite0_fusion_patch.py', MODES_LITE0),
         'Pi (FDA) + Ou': ('configs/fusion/camvid_day2dusk_lite0_pi_ou.py', None),
+        DACS: ('configs/dacs/camvid_day2dusk_lite0.py', None),
+        DACS + PATCH: ('configs/dacs/camvid_day2dusk_lite0_patch.py', MODES_LITE0),
     },
 }
 ALL_METHODS = list(dict.fromkeys(m for methods in MODELS.values() for m in methods))
@@ -118,6 +121,7 @@ MATRIX = {
 TABLES = {
     'main': list(MODELS['tiny']),
     'matrix': [m for pair in MATRIX.values() for m in pair],
+    'self-training': [SOURCE_ONLY, 'patch alignment', DACS, DACS + PATCH],
 }
 #: methods re-trained on each seed's pseudo labels, made from its source-only warm-up
 PSEUDO_LABEL_METHODS = (PS_CBST, PS_CBST + PATCH)
@@ -138,7 +142,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--table', choices=list(TABLES), default='main',
                         help="'main': source only, output space, patch alignment and their "
                         "combination, GA, GA + CA; 'matrix' (lite0): Tsai et al.'s Tables 2-3 "
-                        '(none, Ou, Pi, both Ps, Fusion, each without and with patch alignment)')
+                        '(none, Ou, Pi, both Ps, Fusion, each without and with patch alignment); '
+                        "'self-training' (lite0): source only and DACS, without and with patch "
+                        'alignment')
     parser.add_argument('--methods', nargs='+', default=None, choices=ALL_METHODS,
                         metavar='NAME', help=f"default: the table's; any of {ALL_METHODS}")
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
