@@ -314,3 +314,18 @@ def test_truncated_modes_file_names_its_path(tmp_path: Path) -> None:
     truncate(path)
     with pytest.raises(ValueError, match=rf"patch modes file '{path}' cannot be read"):
         load_patch_modes(str(path), 19, 16, (2, 2), 4)
+
+
+def test_mixing_images_of_two_sizes_is_an_error_before_training(pristine: Path,
+                                                               tmp_path: Path) -> None:
+    """DACS pastes source pixels onto target images: a target pipeline that resizes to another
+    size than the source's is refused before the first iteration, naming both sizes."""
+    small = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=(64, 32), keep_ratio=False),
+             dict(type='PackSegInputs')]
+    runner = runner_of(tiny_config(tmp_path, pristine), tmp_path, {
+        'model.adaptations': dict(_delete_=True, dacs=dict(type='DACS')),
+        'train_dataloader.dataset.target.pipeline': small})
+    with pytest.raises(ValueError, match=r'DACS \(ClassMix, train_dataloader\.dataset\) mixes '
+                       r'images of one size, got source \(64, 128\), target \(32, 64\)'):
+        runner.train()
+    assert not (tmp_path / 'work' / 'iter_1.pth').exists()

@@ -90,6 +90,13 @@ def check_run_data(runner) -> None:
         for _, leaf in leaf_datasets(dataset):
             if label_loading_steps(leaf) and not isinstance(leaf, FileCheckMixin):
                 check_label_files(leaf, [leaf.get_data_info(i) for i in range(len(leaf))])
+    model = inner_model(runner.model)
+    for name, dataset in loops:
+        if name.startswith('train_dataloader.') and isinstance(dataset, UDADataset):
+            for module in model.modules():
+                check = getattr(module, 'check_train_dataset', None)
+                if callable(check):
+                    check(dataset, name)
     labelled_train = [(name, leaf) for name, leaf in leaves
                       if name.startswith('train_dataloader.') and label_loading_steps(leaf)]
     classes = labelled_train[0][1].metainfo.get('classes') if labelled_train else None
@@ -125,6 +132,9 @@ class DataChecksHook(Hook):
     - each module of the model with a ``check_dataset_classes(classes, dataset)`` method (e.g.
       the patch-modes and class-size statistics files of ``PatchAlignment`` and
       ``CategoryAdaptation``) is checked against the labelled training dataset's class names;
+    - each module with a ``check_train_dataset(dataset, key)`` method is given the training
+      ``UDADataset`` (``DACS``: a source and a target sample after their pipelines have one
+      size, as ClassMix pastes pixel for pixel);
     - at ``before_train``, after the checkpoint is loaded, those files' content is there: read
       from the file, or from the loaded checkpoint when the file is missing.
 

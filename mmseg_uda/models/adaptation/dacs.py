@@ -137,6 +137,20 @@ class DACS(BaseAdaptation):
     def bind_segmentor(self, segmentor: EncoderDecoder) -> None:
         """Build the teacher as a copy of the segmentor."""
         self.teacher.bind(segmentor)
+        self._preprocessor_size = getattr(segmentor.data_preprocessor, 'size', None)
+
+    def check_train_dataset(self, dataset, key: str) -> None:
+        """Before the first iteration (``DataChecksHook``): the first source and target
+        samples after their pipelines must have one size, unless the data preprocessor pads
+        every batch to a fixed ``size``.
+
+        Raises:
+            ValueError: Naming both sizes and the config key of the dataset.
+        """
+        if getattr(self, '_preprocessor_size', None) is not None:
+            return
+        shapes = [dataset.source[0]['inputs'].shape, dataset.target[0]['inputs'].shape]
+        check_same_size(f'{type(self).__name__} (ClassMix, {key})', shapes)
 
     def forward(self, outputs: Outputs, data_samples: SampleList,
                 domain: str) -> Tuple[Tensors, Tensors]:
