@@ -104,6 +104,7 @@ MODELS: Dict[str, Dict[str, tuple]] = {
         'Pi (FDA) + Ou': ('configs/fusion/camvid_day2dusk_lite0_pi_ou.py', None),
         DACS: ('configs/dacs/camvid_day2dusk_lite0.py', None),
         DACS + PATCH: ('configs/dacs/camvid_day2dusk_lite0_patch.py', MODES_LITE0),
+        'DACS + MIC': ('configs/dacs/camvid_day2dusk_lite0_mic.py', None),
     },
 }
 ALL_METHODS = list(dict.fromkeys(m for methods in MODELS.values() for m in methods))

@@ -249,3 +249,51 @@ def test_dacs_bad_inputs(message_hub_iter):
     with pytest.raises(ValueError, match=r'source \(32, 48\), target \(32, 40\)'):
         model.train_step(dict(source=make_batch(), target=make_batch(w=40, labels=False)),
                          optimizers(model))
+
+
+def test_mic_block_mask_ratio_and_block_size():
+    """Blocks of block_size pixels, each kept with probability 1 - ratio."""
+    from mmseg_uda.models.adaptation.masked_consistency import block_mask
+    torch.manual_seed(0)
+    mask = block_mask(torch.Size((400, 3, 128, 192)), ratio=0.7, block_size=64)
+    assert mask.shape == (400, 1, 128, 192) and set(mask.unique().tolist()) <= {0.0, 1.0}
+    blocks = mask[:, 0].unfold(1, 64, 64).unfold(2, 64, 64)  # (N, 2, 3, 64, 64)
+    per_block = blocks.reshape(400, 2, 3, -1)
+    assert torch.all(per_block.min(-1)[0] == per_block.max(-1)[0])  # constant within a block
+    assert abs(float(mask.mean()) - 0.3) < 0.02
+    assert torch.all(block_mask(torch.Size((2, 3, 8, 8)), 0.0, 64) == 1)
+
+
+def test_mic_trains_on_masked_targets_towards_the_pseudo_labels(message_hub_iter):
+    mic = dict(type='MaskedImageConsistency', mask_ratio=0.7, block_size=8, loss_weight=0.5)
+    model = build(dacs_cfg(masked_consistency=mic))
+    message_hub_iter(0)
+    log_vars = model.train_step(dict(source=make_batch(), target=make_batch(labels=False)),
+                                optimizers(model))
+    assert 'tgt.dacs.masked.decode.loss_ce' in log_vars and 'tgt.dacs.mix.decode.loss_ce' in \
+        log_vars
+    with pytest.raises(ValueError, match='mask_ratio'):
+        MODELS.build(dict(type='MaskedImageConsistency', mask_ratio=1.0))
+    with pytest.raises(TypeError, match='must build a MaskedImageConsistency'):
+        build(dacs_cfg(masked_consistency=dict(type='EMATeacher')))
+
+
+def test_mic_loss_is_the_weighted_loss_on_the_masked_images(monkeypatch):
+    """With the augmentation and the mask pinned, the masked loss is loss_weight x the pixel-
+    weighted loss of the student on teacher pseudo labels."""
+    from mmseg_uda.models.adaptation import masked_consistency
+    model = build(dacs_cfg(masked_consistency=dict(type='MaskedImageConsistency',
+                                                   loss_weight=0.5)))
+    dacs = model.generator.adaptations.dacs
+    monkeypatch.setattr(masked_consistency, 'strong_transform', lambda x, *a, **k: x)
+    monkeypatch.setattr(masked_consistency, 'block_mask',
+                        lambda shape, *a, **k: torch.ones(shape[0], 1, *shape[2:]))
+    source = model.data_preprocessor(make_batch(), True)
+    target = model.data_preprocessor(make_batch(labels=False, seed=1), True)
+    seg = model.segmentor
+    losses = dacs.extra_losses(seg, model.generator.segmentor_outputs, source, target)
+    pseudo, weight = dacs.pseudo_labels(seg, target['inputs'])
+    want = weighted_segmentation_losses(
+        seg, model.generator.segmentor_outputs(target['inputs'], True), pseudo, weight)
+    torch.testing.assert_close(losses['masked.decode.loss_ce'], 0.5 * want['decode.loss_ce'])
+    torch.testing.assert_close(losses['masked.decode.acc_seg'], want['decode.acc_seg'])

@@ -46,6 +46,7 @@ def build_configs(tmp_path):
         ('MODELS', 'PseudoLabelTraining'): dict(type='PseudoLabelTraining', num_classes=4),
         ('MODELS', 'DACS'): dict(type='DACS', num_classes=4),
         ('MODELS', 'EMATeacher'): dict(type='EMATeacher', alpha=0.999),
+        ('MODELS', 'MaskedImageConsistency'): dict(type='MaskedImageConsistency'),
         ('MODELS', 'FCDiscriminator'): dict(type='FCDiscriminator', in_channels=5),
         ('MODELS', 'GlobalFeatureAlignment'): dict(type='GlobalFeatureAlignment', num_classes=4,
                                                    in_channels=64),

@@ -16,3 +16,7 @@ dacs = dict(
     color_jitter_probability=0.2,
     blur=True,
 )
+# MIC (Hoyer, Dai, Wang, Van Gool, CVPR 2023) on top of DACS, as its final configs: block masks
+# of 64 px, 70 % of the blocks masked, λ 1, the DACS teacher's pseudo labels and weights.
+mic = dict(type='MaskedImageConsistency', mask_ratio=0.7, block_size=64, loss_weight=1.0)
+dacs_mic = dict(dacs, masked_consistency=mic)

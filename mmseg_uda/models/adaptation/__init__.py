@@ -3,6 +3,7 @@ from .category_adaptation import CategoryAdaptation
 from .dacs import DACS
 from .ema_teacher import EMATeacher
 from .global_alignment import GlobalFeatureAlignment
+from .masked_consistency import MaskedImageConsistency
 from .output_space import OutputSpaceAdaptation
 from .patch_alignment import PatchAlignment
 from .patch_cluster_head import PatchClusterHead
@@ -11,6 +12,7 @@ from .self_training import (AdversarialSelfTraining, ConfidenceDiscriminator,
 
 __all__ = [
     'SEGMENTOR_OUTPUTS', 'BaseAdaptation', 'CategoryAdaptation', 'DACS', 'EMATeacher',
-    'GlobalFeatureAlignment', 'OutputSpaceAdaptation', 'PatchAlignment', 'PatchClusterHead',
-    'AdversarialSelfTraining', 'ConfidenceDiscriminator', 'PseudoLabelTraining'
+    'GlobalFeatureAlignment', 'MaskedImageConsistency', 'OutputSpaceAdaptation',
+    'PatchAlignment', 'PatchClusterHead', 'AdversarialSelfTraining', 'ConfidenceDiscriminator',
+    'PseudoLabelTraining'
 ]

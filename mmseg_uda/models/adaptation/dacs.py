@@ -14,6 +14,7 @@ from .base_adaptation import BaseAdaptation, Outputs, Tensors
 from .class_mix import (check_same_size, class_mix_masks, confidence_weight, one_mix,
                         strong_transform)
 from .ema_teacher import EMATeacher
+from .masked_consistency import MaskedImageConsistency
 from .self_training import label_maps
 
 #: ``student(inputs, need_aux)``: the segmentor outputs of ``UDAGenerator.segmentor_outputs``.
@@ -78,7 +79,9 @@ class DACS(BaseAdaptation):
     3. colour jitter and Gaussian blur (:func:`strong_transform`) on the mixed images;
     4. the student is trained on them with the pixel-weighted segmentation loss
        (:func:`weighted_segmentation_losses`), logged as ``tgt.<name>.mix.decode.loss_*``;
-    5. after the student's step, the teacher's EMA update (:meth:`after_generator_step`).
+    5. with ``masked_consistency`` (MIC), the same for colour-augmented, block-masked target
+       images against the teacher's pseudo labels (``tgt.<name>.masked.decode.loss_*``);
+    6. after the student's step, the teacher's EMA update (:meth:`after_generator_step`).
 
     The student's source loss is the UDA segmentor's own; the student never runs on the plain
     target images (``uses_target`` is False), only on the mixed ones. Its source and mixed
@@ -97,6 +100,9 @@ class DACS(BaseAdaptation):
         color_jitter_probability (float): The jitter runs when a uniform draw exceeds it, 0.2
             (so 80% of the iterations, as in DAFormer's code).
         blur (bool): Gaussian blur in half of the iterations.
+        masked_consistency (dict, optional): Config of a :class:`MaskedImageConsistency` (MIC,
+            Hoyer et al., CVPR 2023): the student is also trained on block-masked target
+            images towards the same pseudo labels and weights (MIC shares the teacher).
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -108,6 +114,7 @@ class DACS(BaseAdaptation):
                  pseudo_threshold: float = 0.968, pseudo_weight_ignore_top: int = 0,
                  pseudo_weight_ignore_bottom: int = 0, color_jitter_strength: float = 0.2,
                  color_jitter_probability: float = 0.2, blur: bool = True,
+                 masked_consistency: Optional[ConfigType] = None,
                  init_cfg: Optional[ConfigType] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not 0 < pseudo_threshold <= 1:
@@ -133,6 +140,12 @@ class DACS(BaseAdaptation):
         self.jitter_strength = color_jitter_strength
         self.jitter_probability = color_jitter_probability
         self.blur = blur
+        self.masked_consistency: Optional[MaskedImageConsistency] = None
+        if masked_consistency is not None:
+            self.masked_consistency = MODELS.build(masked_consistency)
+            if not isinstance(self.masked_consistency, MaskedImageConsistency):
+                raise TypeError('DACS masked_consistency must build a MaskedImageConsistency, '
+                                f'got {type(self.masked_consistency).__name__}')
 
     def bind_segmentor(self, segmentor: EncoderDecoder) -> None:
         """Build the teacher as a copy of the segmentor."""
@@ -166,9 +179,11 @@ class DACS(BaseAdaptation):
         return confidence_weight(self.teacher.logits(target_inputs), self.pseudo_threshold,
                                  self.ignore_top, self.ignore_bottom)
 
-    def mix(self, segmentor: EncoderDecoder, source: dict, target: dict
+    def mix(self, segmentor: EncoderDecoder, source: dict, target: dict, pseudo: torch.Tensor,
+            weight: torch.Tensor
             ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Mixed images, labels, pixel weights and the masks (1 = source pixel)."""
+        """Mixed images, labels, pixel weights and the masks (1 = source pixel), from the
+        target's pseudo labels and weights (:meth:`pseudo_labels`)."""
         src_img, tgt_img = source['inputs'], target['inputs']
         check_same_size(f'{type(self).__name__} (ClassMix)', (src_img.shape, tgt_img.shape))
         if src_img.shape[0] != tgt_img.shape[0]:
@@ -178,33 +193,49 @@ class DACS(BaseAdaptation):
         ignore = segmentor.decode_head.ignore_index
         labels = label_maps(source['data_samples'], src_img.shape[2:], ignore,
                             f'{type(self).__name__} source')
-        pseudo, weight = self.pseudo_labels(segmentor, tgt_img)
         masks = class_mix_masks(labels)
         images = one_mix(masks, src_img, tgt_img)
         mixed_labels = one_mix(masks, labels, pseudo)
         mixed_weight = one_mix(masks, torch.ones_like(weight), weight)
-        preprocessor = segmentor.data_preprocessor
-        mean, std = self._normalisation(preprocessor, images)
-        images = strong_transform(images, mean, std, self.jitter_strength,
-                                  self.jitter_probability, self.blur,
-                                  rgb=bool(getattr(preprocessor, 'channel_conversion', True)))
+        images = strong_transform(images, *self._normalisation(segmentor, images),
+                                  self.jitter_strength, self.jitter_probability, self.blur,
+                                  rgb=self._rgb(segmentor))
         return images, mixed_labels, mixed_weight, masks
 
     @staticmethod
-    def _normalisation(preprocessor: nn.Module,
+    def _normalisation(segmentor: EncoderDecoder,
                        images: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The data preprocessor's mean and std (0 and 1 when it does not normalise)."""
+        preprocessor = segmentor.data_preprocessor
         if getattr(preprocessor, '_enable_normalize', False):
             return preprocessor.mean.to(images), preprocessor.std.to(images)
         return images.new_zeros(3, 1, 1), images.new_ones(3, 1, 1)
 
+    @staticmethod
+    def _rgb(segmentor: EncoderDecoder) -> bool:
+        return bool(getattr(segmentor.data_preprocessor, 'channel_conversion', True))
+
     def extra_losses(self, segmentor: EncoderDecoder, student: Student, source: dict,
                      target: dict) -> Tensors:
-        """The student's pixel-weighted loss on the mixed images."""
-        images, labels, weight, _ = self.mix(segmentor, source, target)
-        outputs = student(images, segmentor.with_auxiliary_head)
-        losses = add_prefix(weighted_segmentation_losses(segmentor, outputs, labels, weight),
-                            'mix')
-        losses['mix.pseudo_weight'] = weight.detach().mean()
+        """The student's pixel-weighted losses on the mixed images (``mix.*``) and, with
+        ``masked_consistency``, on the masked target images (``masked.*``)."""
+        pseudo, weight = self.pseudo_labels(segmentor, target['inputs'])
+        images, labels, mixed_weight, _ = self.mix(segmentor, source, target, pseudo, weight)
+        aux = segmentor.with_auxiliary_head
+        losses = add_prefix(weighted_segmentation_losses(
+            segmentor, student(images, aux), labels, mixed_weight), 'mix')
+        losses['mix.pseudo_weight'] = mixed_weight.detach().mean()
+        if self.masked_consistency is not None:
+            mic = self.masked_consistency
+            tgt = target['inputs']
+            masked = mic.masked_images(tgt, *self._normalisation(segmentor, tgt),
+                                       self.jitter_strength, self.jitter_probability,
+                                       rgb=self._rgb(segmentor))
+            masked_losses = weighted_segmentation_losses(segmentor, student(masked, aux),
+                                                         pseudo, weight)
+            losses.update(add_prefix(
+                {k: v * mic.loss_weight if 'loss' in k else v
+                 for k, v in masked_losses.items()}, 'masked'))
         return losses
 
     def after_generator_step(self, segmentor: EncoderDecoder) -> None:
