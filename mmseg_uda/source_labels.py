@@ -27,6 +27,7 @@ label-value policy (:func:`mmseg_uda.label_values.check_label_values`) in the da
 (by ``LoadCheckedAnnotations`` as it loads, else by :class:`LabelOutput`), so both tools reject
 a value outside the class set naming its file, as training does.
 """
+import os.path as osp
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -410,3 +411,58 @@ class SourceLabelMaps:
         finally:  # also when the caller stops early: end the progress bar's line
             if bar is not None:
                 print(flush=True)
+
+
+def source_label_stats(cfg: Config, progress: Callable = lambda items: items) -> Dict[str, Any]:
+    """Per-image class pixel counts of the config's source training set, in the format of the
+    dataset converters' ``label_stats.json`` (``mmseg_uda.datasets.convert``).
+
+    Each label file is read by the label-loading transform of the source pipeline alone (the
+    dataset's ``reduce_zero_label`` and ``label_map`` apply), at its stored resolution.
+
+    Args:
+        cfg: The training config (its ``default_scope`` initialised).
+        progress: Wraps the iteration over the samples (a progress bar).
+
+    Returns:
+        dict: ``dataset``, ``classes``, ``ignore_index``, ``num_images``, ``class_pixels``,
+        ``class_images`` and ``images`` (label file base name -> ``height``, ``width``,
+        ``pixels``).
+
+    Raises:
+        ValueError: When the source pipeline loads no labels, or two label files share a base
+            name.
+    """
+    key = source_dataset_key(cfg)
+    dataset_cfg = source_dataset_cfg(cfg).to_dict()
+    def loads_labels(step) -> bool:
+        kind = step.get('type') if isinstance(step, dict) else type(step)
+        kind = TRANSFORMS.get(kind) if isinstance(kind, str) else kind
+        return isinstance(kind, type) and issubclass(kind, MMCVLoadAnnotations)
+
+    loads = [t for t in dataset_cfg.get('pipeline', []) if loads_labels(t)]
+    if not loads:
+        raise ValueError(f'{key}.pipeline loads no labels (no LoadAnnotations step)')
+    dataset_cfg['pipeline'] = [loads[0]]
+    dataset: BaseDataset = DATASETS.build(dataset_cfg)
+    bind_label_checks(dataset)
+    classes = [str(c) for c in dataset.metainfo['classes']]
+    ignore_index = int(getattr(dataset, 'ignore_index', 255))
+    images: Dict[str, dict] = {}
+    pixels = np.zeros(len(classes), dtype=np.int64)
+    present = np.zeros(len(classes), dtype=np.int64)
+    for idx in progress(range(len(dataset))):
+        info = dataset.get_data_info(idx)
+        name = osp.basename(info['seg_map_path'])
+        if name in images:
+            raise ValueError(f'{key}: two label files are named {name!r}; label_stats.json keys '
+                             'them by base name')
+        label = np.asarray(dataset.pipeline(info)['gt_seg_map'])
+        counts = np.bincount(label.ravel(), minlength=256)[:len(classes)].astype(np.int64)
+        images[name] = dict(height=int(label.shape[0]), width=int(label.shape[1]),
+                            pixels=counts.tolist())
+        pixels += counts
+        present += counts > 0
+    return dict(dataset=type(dataset).__name__, classes=classes, ignore_index=ignore_index,
+                num_images=len(images), class_pixels=pixels.tolist(),
+                class_images=present.tolist(), images=dict(sorted(images.items())))

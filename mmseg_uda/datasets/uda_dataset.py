@@ -11,6 +11,7 @@ from mmseg.registry import DATASETS
 from mmseg.utils import ConfigType
 from ..pseudo_labels import PSEUDO_LABEL_SUFFIX, check_pseudo_label_folder, read_manifest
 from .file_checks import FileCheckMixin, check_label_files
+from .rare_class_sampling import CROP_TRIES, RareClassSampler
 from .transforms import bind_label_checks, label_loading_steps
 
 
@@ -97,11 +98,18 @@ class UDADataset:
         lazy_init (bool): Defer loading the annotation lists until ``full_init``.
         target_pseudo_labels (str, optional): Folder of target pseudo labels (see above); None
             (default): target labels are never read.
+        rare_class_sampling (dict, optional): Rare-class sampling of DAFormer
+            (:class:`~mmseg_uda.datasets.rare_class_sampling.RareClassSampler`): ``stats_file``
+            (a ``label_stats.json`` of the source set), ``class_temp`` (0.01), ``min_pixels``
+            (3000), ``min_crop_ratio`` (0.5). Each item's source sample is then drawn by it
+            (the index only says whether to load a target sample); checked against the
+            source set at ``full_init``.
     """
 
     def __init__(self, source: Union[ConfigType, BaseDataset],
                  target: Union[ConfigType, BaseDataset], lazy_init: bool = False,
-                 target_pseudo_labels: Optional[str] = None) -> None:
+                 target_pseudo_labels: Optional[str] = None,
+                 rare_class_sampling: Optional[dict] = None) -> None:
         # Sub-datasets are built lazily so that full_init can name an empty domain's folder.
         self.source = DATASETS.build(dict(source, lazy_init=True)) \
             if isinstance(source, dict) else source
@@ -123,6 +131,15 @@ class UDADataset:
             self.target = DATASETS.build(dict(
                 pseudo_labelled_target(target, self.target_pseudo_labels), lazy_init=True))
         self._metainfo = copy.deepcopy(self.source.metainfo)
+        if rare_class_sampling is not None:
+            known = {'stats_file', 'class_temp', 'min_pixels', 'min_crop_ratio'}
+            unknown = sorted(set(rare_class_sampling) - known)
+            if unknown or 'stats_file' not in rare_class_sampling:
+                raise ValueError(f'UDADataset rare_class_sampling takes {sorted(known)} '
+                                 f'(stats_file required), got {dict(rare_class_sampling)!r}')
+        self.rare_class_sampling = None if rare_class_sampling is None else dict(
+            rare_class_sampling)
+        self.rare_class_sampler: Optional[RareClassSampler] = None
         self._fully_initialized = False
         if not lazy_init:
             self.full_init()
@@ -160,6 +177,12 @@ class UDADataset:
             check_label_files(self.source, [self.source.get_data_info(i)
                                             for i in range(len(self.source))])
         bind_label_checks(self)
+        if self.rare_class_sampling is not None:
+            self.rare_class_sampler = RareClassSampler(
+                classes=self.source.metainfo['classes'],
+                seg_map_paths=[self.source.get_data_info(i)['seg_map_path']
+                               for i in range(len(self.source))],
+                **self.rare_class_sampling)
         self._fully_initialized = True
 
     def _check_compatible(self) -> None:
@@ -183,13 +206,27 @@ class UDADataset:
         """``dict(source=..., target=...)``; ``dict(source=...)`` for a :class:`UDAIndex` whose
         ``with_target`` is False (the warm-up, see :class:`UDAWarmupBatchSampler`)."""
         self.full_init()
+        with_target = True
         if isinstance(idx, UDAIndex):
-            if not idx.with_target:
-                return dict(source=_load(self.source, idx.index, 'source'))
-            idx = idx.index
+            idx, with_target = idx.index, idx.with_target
+        source = self._rare_class_source() if self.rare_class_sampler is not None else _load(
+            self.source, idx, 'source')
+        if not with_target:
+            return dict(source=source)
         target_idx = np.random.randint(len(self.target))
-        return dict(source=_load(self.source, idx, 'source'),
-                    target=_load(self.target, target_idx, 'target'))
+        return dict(source=source, target=_load(self.target, target_idx, 'target'))
+
+    def _rare_class_source(self) -> Dict[str, Any]:
+        """A source sample drawn by rare-class sampling: class, image, then the pipeline re-run
+        (a new random crop) until the crop holds enough of the class."""
+        sampler = self.rare_class_sampler
+        c, idx = sampler.draw()
+        sample = _load(self.source, idx, 'source')
+        for _ in range(CROP_TRIES):
+            if sampler.enough(sample['data_samples'].gt_sem_seg.data.numpy(), c):
+                break
+            sample = _load(self.source, idx, 'source')
+        return sample
 
     def get_data_info(self, idx: int) -> dict:
         """The source sample's data info (what the sampler indexes)."""
