@@ -70,7 +70,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         try:
             with tempfile.TemporaryDirectory() as folder:
                 r = smoke_train_config(osp.join(REPO, config), folder, tuple(args.size),
-                                       args.batch, args.iters, args.device, args.vgg_fc_width)
+                                       args.batch, args.iters, args.device, args.vgg_fc_width,
+                                       mit_layers=None)
             if cuda:
                 peak = f'{torch.cuda.max_memory_allocated() / 2**20:.0f}'
             figures = f'{r["s_per_iter"]:.3f} | {peak} | {r["num_params"] / 1e6:.1f}M | ok'

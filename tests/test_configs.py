@@ -31,7 +31,8 @@ def test_config_builds(path, tmp_path):
 def test_config_trains(path, tmp_path):
     """Two UDA iterations of the config's own model and optimizers on 64x64 random batches
     (:func:`mmseg_uda.testing.smoke_train_config`, which checks what must move); the VGG-16
-    configs with fc6/fc7 narrowed to 64 channels. A backbone with an ``output_stride`` above 8
+    configs with fc6/fc7 narrowed to 64 channels, the SegFormer ones with one block per
+    stage. A backbone with an ``output_stride`` above 8
     gets inputs of 8 x output_stride pixels a side instead (8x8 logits at least, for the
     output-space discriminators' three stride-2 layers)."""
     backbone = segmentor_cfg(Config.fromfile(f'{REPO}/{path}').model).backbone

@@ -47,6 +47,8 @@ def build_configs(tmp_path):
         ('MODELS', 'DACS'): dict(type='DACS', num_classes=4),
         ('MODELS', 'EMATeacher'): dict(type='EMATeacher', alpha=0.999),
         ('MODELS', 'MaskedImageConsistency'): dict(type='MaskedImageConsistency'),
+        ('MODELS', 'ImageNetFeatureDistance'): dict(type='ImageNetFeatureDistance',
+                                                     num_classes=19, classes=[6, 7]),
         ('MODELS', 'FCDiscriminator'): dict(type='FCDiscriminator', in_channels=5),
         ('MODELS', 'GlobalFeatureAlignment'): dict(type='GlobalFeatureAlignment', num_classes=4,
                                                    in_channels=64),

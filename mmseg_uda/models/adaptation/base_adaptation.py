@@ -178,7 +178,8 @@ class BaseAdaptation(BaseModule):
         """Losses and representations of one domain's segmentor outputs.
 
         Args:
-            outputs (dict): Segmentor outputs, see ``SEGMENTOR_OUTPUTS``, plus ``input_shape``.
+            outputs (dict): Segmentor outputs, see ``SEGMENTOR_OUTPUTS``, plus ``input_shape`` and
+                the preprocessed ``inputs``.
             data_samples (list[SegDataSample]): The batch's samples; target samples carry no
                 ground truth.
             domain (str): ``'source'`` or ``'target'``.

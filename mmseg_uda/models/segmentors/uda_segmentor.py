@@ -62,13 +62,14 @@ class UDAGenerator(BaseModule):
             need_aux (bool): Whether to run the auxiliary heads.
 
         Returns:
-            dict: ``features``, ``logits``, ``aux_logits`` (a list, when run) and
-            ``input_shape``.
+            dict: ``features``, ``logits``, ``aux_logits`` (a list, when run),
+            ``input_shape`` and the ``inputs`` themselves.
         """
         seg = self.segmentor
         feats = seg.extract_feat(inputs)
         outputs: Dict[str, object] = dict(
-            features=feats, logits=seg.decode_head.forward(feats), input_shape=inputs.shape[2:])
+            features=feats, logits=seg.decode_head.forward(feats), input_shape=inputs.shape[2:],
+            inputs=inputs)
         if need_aux and seg.with_auxiliary_head:
             heads = seg.auxiliary_head
             heads = heads if isinstance(heads, nn.ModuleList) else [heads]

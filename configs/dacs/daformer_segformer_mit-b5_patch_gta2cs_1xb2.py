@@ -1,0 +1,9 @@
+# DAFormer's strategies on SegFormer MiT-B5 (./daformer_segformer_mit-b5_gta2cs_1xb2.py) plus
+# patch-level alignment (Tsai et al., ICCV 2019, the settings of configs/patch_align/gta2cs_1xb1.py:
+# K = 50, λd 0.01, λadv 0.0005, 32 px patches) and its modes file, built from this config's
+# 512x512 crops:
+#   python tools/build_patch_modes.py configs/dacs/daformer_segformer_mit-b5_patch_gta2cs_1xb2.py \
+#       --out work_dirs/patch_modes/gta2cs_k50.pth
+# No published figure: neither paper combines the two. Not trained here.
+_base_ = ['./daformer_segformer_mit-b5_gta2cs_1xb2.py', '../_base_/adaptations/tsai2019.py']
+model = dict(adaptations=dict(patch={{_base_.patch_gta}}))
