@@ -7,25 +7,15 @@
 # pseudo-label crop and learning-rate warm-up on SegFormer's own MLP head: experiments.py id 5,
 # `('segformer', 'mitb5', 'dacs_a999_fdthings', 0.01, True)`); the figure is in the paper's table,
 # not quoted here. DAFormer's 68.3 mIoU needs its own decoder (not in this package).
-# From DAFormer's configs: the DACS values and the strategies of
-# ../_base_/adaptations/tranheden2021.py (dacs_daformer, fd_things, rcs_gta), AdamW 6e-5 with
-# the heads at 10x, linear warm-up over 1500 iterations and linear decay
-# (../_base_/schedules/daformer_adamw_40k.py), GTA5 at 1280x720 and Cityscapes at 1024x512 with
-# random 512x512 crops (source crops of more than 75 % one class re-drawn) and flips.
+# From DAFormer's configs: ./dacs_segformer_mit-b5_gta2cs_1xb2.py (AdamW 6e-5 with the heads at
+# 10x, linear warm-up over 1500 iterations and linear decay, GTA5 at 1280x720 and Cityscapes at
+# 1024x512 with random 512x512 crops, source crops of more than 75 % one class re-drawn, and
+# flips) with the strategies of ../_base_/adaptations/tranheden2021.py (dacs_daformer, fd_things,
+# rcs_gta).
 # Differences: ClassMix classes drawn per image (DAFormer: from the batch, see DACS); the source,
 # feature-distance and mixed losses take one backward (DAFormer: three; the same gradient);
 # a batch without any thing-class cell gives a zero feature distance (DAFormer: NaN). Not trained
 # here (no GPU, no GTA5 / Cityscapes).
-_base_ = [
-    '../_base_/models/segformer_mit-b5.py',
-    '../_base_/datasets/gta_to_cityscapes_512x512.py',
-    '../_base_/schedules/daformer_adamw_40k.py',
-    '../_base_/default_runtime.py',
-    '../_base_/adaptations/tranheden2021.py',
-]
-train_dataloader = dict(batch_size=2, dataset=dict(rare_class_sampling={{_base_.rcs_gta}}))
-model = dict(
-    # batches padded to the crop size, as MMSeg's SegFormer configs do
-    segmentor=dict(data_preprocessor=dict(size={{_base_.crop_size}})),
-    adaptations=dict(dacs={{_base_.dacs_daformer}}, fd={{_base_.fd_things}}),
-)
+_base_ = ['./dacs_segformer_mit-b5_gta2cs_1xb2.py']
+train_dataloader = dict(dataset=dict(rare_class_sampling={{_base_.rcs_gta}}))
+model = dict(adaptations=dict(dacs={{_base_.dacs_daformer}}, fd={{_base_.fd_things}}))
