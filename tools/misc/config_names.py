@@ -34,7 +34,7 @@ from mmseg_uda.utils import alias_target, segmentor_cfg  # noqa: E402
 
 #: The folders of the paper configs.
 PAPER_FOLDERS = ('source_only', 'output_space', 'patch_align', 'fcn_wild', 'pixel_level',
-                 'self_training', 'fusion')
+                 'self_training', 'fusion', 'dacs')
 #: Configs of those folders without a scheme name: the CamVid CPU runs (no resize, so the
 #: input size is the converted data's, not the config's; trained on CPU) and the SegFormer
 #: example, which keeps the name of the MMSeg config it extends.
@@ -155,6 +155,27 @@ ROWS: Dict[str, str] = {
         'SYNTHIA -> Cityscapes, Fusion (Tsai et al. ICCV 2019)',
     'fusion/synthia2cs_fusion_patch_1xb1':
         'SYNTHIA -> Cityscapes, Fusion + patch alignment (Tsai et al. ICCV 2019)',
+    'dacs/gta2cs_deeplabv2_r101_1xb2':
+        'GTA5 -> Cityscapes, DACS (Tranheden et al. WACV 2021)',
+    'dacs/gta2cs_patch_deeplabv2_r101_1xb2':
+        'GTA5 -> Cityscapes, DACS + patch alignment (not in either paper)',
+    'dacs/gta2cs_mic_deeplabv2_r101_1xb2':
+        'GTA5 -> Cityscapes, DACS + MIC on DeepLab-v2 (not a paper recipe)',
+    'dacs/dacs_segformer_mit-b5_gta2cs_1xb2':
+        'GTA5 -> Cityscapes, DACS on SegFormer MiT-B5 (Hoyer et al. CVPR 2022, Table 5)',
+    'dacs/dacs_patch_segformer_mit-b5_gta2cs_1xb2':
+        'GTA5 -> Cityscapes, DACS + patch alignment on SegFormer MiT-B5 (not in either paper)',
+    'dacs/daformer_segformer_mit-b5_gta2cs_1xb2':
+        "GTA5 -> Cityscapes, DAFormer's strategies on SegFormer MiT-B5 (Hoyer et al. CVPR 2022, "
+        'Table 5)',
+    'dacs/daformer_segformer_mit-b5_patch_gta2cs_1xb2':
+        "GTA5 -> Cityscapes, DAFormer's strategies + patch alignment (not in either paper)",
+    'dacs/daformer_mic_segformer_mit-b5_gta2cs_1xb2':
+        "GTA5 -> Cityscapes, DAFormer's strategies + MIC on SegFormer MiT-B5 (not a paper "
+        'recipe)',
+    'dacs/daformer_deeplabv2_r101_gta2cs_1xb2':
+        "GTA5 -> Cityscapes, DAFormer's strategies on DeepLab-v2 (Hoyer et al. CVPR 2022, "
+        'Table 5)',
 }
 
 #: A scheme name: method, network, NxbM-iterations, source-HxW, target-HxW.
@@ -163,7 +184,10 @@ SCHEME = re.compile(r'^[a-z0-9-]+_[a-z0-9-]+_\d+xb\d+-\w+_[a-z0-9-]+-\d+x\d+_[a-
 GPUS = re.compile(r'_(\d+)xb(\d+)$')
 DATASETS = {'GTA5Dataset': 'gta5', 'SynthiaDataset': 'synthia', 'CityscapesDataset': 'cityscapes',
             'CityscapesAsRobotCarDataset': 'cityscapes', 'OxfordRobotCarDataset': 'robotcar'}
-HEADS = {'DeepLabV2Head': 'deeplabv2', 'FCNHead': 'fcn'}
+HEADS = {'DeepLabV2Head': 'deeplabv2', 'FCNHead': 'fcn', 'SegformerHead': 'segformer'}
+#: MiT variants (SegFormer, Xie et al. 2021) by first-stage width and blocks per stage.
+MIT_VARIANTS = {(32, (2, 2, 2, 2)): 'b0', (64, (2, 2, 2, 2)): 'b1', (64, (3, 4, 6, 3)): 'b2',
+                (64, (3, 4, 18, 3)): 'b3', (64, (3, 8, 27, 3)): 'b4', (64, (3, 6, 40, 3)): 'b5'}
 README = 'README.md'
 TABLE_START = '<!-- config names: written by tools/misc/config_names.py --write -->'
 TABLE_END = '<!-- end of config names -->'
@@ -194,13 +218,20 @@ def method_parts(cfg: Config) -> List[str]:
         parts.append('adv-st')
     if 'PseudoLabelTraining' in types:
         parts.append('cbst')
+    if 'DACS' in types:
+        parts.append('dacs' + ('-mic' if types['DACS'].get('masked_consistency') else ''))
+    if 'ImageNetFeatureDistance' in types:
+        parts.append('fd')
+    if cfg.train_dataloader.dataset.get('rare_class_sampling'):
+        parts.append('rcs')
     if 'PatchAlignment' in types:
         patch = types['PatchAlignment']
         off = [name for name, key in (('ld', 'loss_weight_cluster'), ('adv', 'loss_weight_adv'))
                if patch.get(key) == 0]
         parts.append('-'.join(['patch-align'] + [f'no-{name}' for name in off]))
     unknown = set(types) - {'GlobalFeatureAlignment', 'CategoryAdaptation', 'OutputSpaceAdaptation',
-                            'AdversarialSelfTraining', 'PseudoLabelTraining', 'PatchAlignment'}
+                            'AdversarialSelfTraining', 'PseudoLabelTraining', 'PatchAlignment',
+                            'DACS', 'ImageNetFeatureDistance'}
     if unknown:
         raise ValueError(f'no scheme token for the adaptations {sorted(unknown)}')
     return parts
@@ -239,6 +270,12 @@ def network_token(cfg: Config) -> str:
         token += f'-r{backbone.depth}'
     elif backbone.type == 'DilatedVGG16':
         token += '-vgg16'
+    elif backbone.type == 'MixVisionTransformer':
+        variant = MIT_VARIANTS.get((backbone.embed_dims, tuple(backbone.num_layers)))
+        if variant is None:
+            raise ValueError(f'no scheme token for the MiT of embed_dims {backbone.embed_dims}, '
+                             f'num_layers {backbone.num_layers}')
+        token += f'-mit-{variant}'
     else:
         raise ValueError(f'no scheme token for the backbone {backbone.type}')
     checkpoint = (backbone.get('init_cfg') or {}).get('checkpoint') or ''

@@ -1,0 +1,2 @@
+# GTA5 -> Cityscapes, DACS on SegFormer MiT-B5 (Hoyer et al. CVPR 2022, Table 5)
+_base_ = ['./dacs_segformer_mit-b5_gta2cs_1xb2.py']
