@@ -67,14 +67,19 @@ PS_ADV = 'Ps (adversarial)'
 PS_CBST = 'Ps (CBST)'
 FUSION = 'Fusion (Ou + Pi + Ps)'
 DACS = 'DACS'
+MIC = 'DACS + MIC'
+DAFORMER = 'DAFormer (DACS + RCS + FD)'
 MODES_TINY = (['tools/build_patch_modes.py', 'configs/patch_align/camvid_day2dusk_tiny.py',
                '--out'], 'work_dirs/patch_modes/camvid_day2dusk_k50.pth')
 MODES_LITE0 = (['tools/build_patch_modes.py', 'configs/patch_align/camvid_day2dusk_lite0.py',
                 '--out'], 'work_dirs/patch_modes/camvid_day2dusk_p32_k50.pth')
 CLASS_STATS = (['tools/compute_class_stats.py', 'configs/fcn_wild/camvid_day2dusk_ga_ca.py',
                 '--out'], 'work_dirs/class_stats/camvid_day.json')
+LABEL_STATS = (['tools/compute_label_stats.py', 'configs/dacs/camvid_day2dusk_lite0_daformer.py',
+                '--out'], 'work_dirs/label_stats/camvid_day.json')
 
-#: model -> method -> (config, [command building a file the config needs, the file]).
+#: model -> method -> (config, [command building a file the config needs, the file]; a list of
+#: such pairs when it needs several).
 MODELS: Dict[str, Dict[str, tuple]] = {
     'tiny': {
         SOURCE_ONLY: ('configs/source_only/camvid_day2dusk_tiny.py', None),
@@ -104,7 +109,11 @@ MODELS: Dict[str, Dict[str, tuple]] = {
         'Pi (FDA) + Ou': ('configs/fusion/camvid_day2dusk_lite0_pi_ou.py', None),
         DACS: ('configs/dacs/camvid_day2dusk_lite0.py', None),
         DACS + PATCH: ('configs/dacs/camvid_day2dusk_lite0_patch.py', MODES_LITE0),
-        'DACS + MIC': ('configs/dacs/camvid_day2dusk_lite0_mic.py', None),
+        MIC: ('configs/dacs/camvid_day2dusk_lite0_mic.py', None),
+        MIC + PATCH: ('configs/dacs/camvid_day2dusk_lite0_mic_patch.py', MODES_LITE0),
+        DAFORMER: ('configs/dacs/camvid_day2dusk_lite0_daformer.py', LABEL_STATS),
+        DAFORMER + PATCH: ('configs/dacs/camvid_day2dusk_lite0_daformer_patch.py',
+                           [MODES_LITE0, LABEL_STATS]),
     },
 }
 ALL_METHODS = list(dict.fromkeys(m for methods in MODELS.values() for m in methods))
@@ -122,7 +131,8 @@ MATRIX = {
 TABLES = {
     'main': list(MODELS['tiny']),
     'matrix': [m for pair in MATRIX.values() for m in pair],
-    'self-training': [SOURCE_ONLY, 'patch alignment', DACS, DACS + PATCH],
+    'self-training': [SOURCE_ONLY, 'patch alignment', DACS, DACS + PATCH, MIC, MIC + PATCH,
+                      DAFORMER, DAFORMER + PATCH],
 }
 #: methods re-trained on each seed's pseudo labels, made from its source-only warm-up
 PSEUDO_LABEL_METHODS = (PS_CBST, PS_CBST + PATCH)
@@ -144,8 +154,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help="'main': source only, output space, patch alignment and their "
                         "combination, GA, GA + CA; 'matrix' (lite0): Tsai et al.'s Tables 2-3 "
                         '(none, Ou, Pi, both Ps, Fusion, each without and with patch alignment); '
-                        "'self-training' (lite0): source only and DACS, without and with patch "
-                        'alignment')
+                        "'self-training' (lite0): source only, DACS, DACS + MIC and DAFormer's "
+                        'strategies, each without and with patch alignment')
     parser.add_argument('--methods', nargs='+', default=None, choices=ALL_METHODS,
                         metavar='NAME', help=f"default: the table's; any of {ALL_METHODS}")
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
@@ -629,8 +639,10 @@ def main() -> None:
         return
     for method in args.methods:  # files the methods need, built once
         needs = MODELS[args.model][method][1]
-        if needs is not None and not osp.exists(osp.join(REPO, needs[1])):
-            subprocess.run([sys.executable, *needs[0], needs[1]], check=True, cwd=REPO)
+        for command, path in [] if needs is None else needs if isinstance(needs, list) else [
+                needs]:
+            if not osp.exists(osp.join(REPO, path)):
+                subprocess.run([sys.executable, *command, path], check=True, cwd=REPO)
     workers = [threading.Thread(target=sweep.worker) for _ in range(max(1, args.workers))]
     for t in workers:
         t.start()

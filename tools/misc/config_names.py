@@ -176,6 +176,14 @@ ROWS: Dict[str, str] = {
     'dacs/daformer_deeplabv2_r101_gta2cs_1xb2':
         "GTA5 -> Cityscapes, DAFormer's strategies on DeepLab-v2 (Hoyer et al. CVPR 2022, "
         'Table 5)',
+    'dacs/daformer_deeplabv2_r101_patch_gta2cs_1xb2':
+        "GTA5 -> Cityscapes, DAFormer's strategies + patch alignment on DeepLab-v2 (not in "
+        'either paper)',
+    'dacs/gta2cs_mic_patch_deeplabv2_r101_1xb2':
+        'GTA5 -> Cityscapes, DACS + MIC + patch alignment on DeepLab-v2 (not a paper recipe)',
+    'dacs/daformer_mic_segformer_mit-b5_patch_gta2cs_1xb2':
+        "GTA5 -> Cityscapes, DAFormer's strategies + MIC + patch alignment on SegFormer MiT-B5 "
+        '(not a paper recipe)',
 }
 
 #: A scheme name: method, network, NxbM-iterations, source-HxW, target-HxW.

@@ -32,3 +32,6 @@ fd_things = dict(type='ImageNetFeatureDistance', loss_weight=0.005,
                  classes=[6, 7, 11, 12, 13, 14, 15, 16, 17, 18], scale_min_ratio=0.75)
 rcs_gta = dict(stats_file='data/gta/labels/label_stats.json', class_temp=0.01, min_pixels=3000,
                min_crop_ratio=0.5)
+# The same feature distance on CamVid's things (sign_symbol, car, pedestrian, bicyclist: those of
+# DAFormer's Cityscapes things CamVid has).
+fd_things_camvid = dict(fd_things, classes=[6, 8, 9, 10])
