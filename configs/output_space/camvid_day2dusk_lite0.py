@@ -8,17 +8,10 @@ _base_ = [
     '../_base_/datasets/camvid_day_to_dusk.py',
     '../_base_/schedules/lite0_camvid_cpu.py',
     '../_base_/default_runtime.py',
+    '../_base_/adaptations/tsai2018.py',
 ]
 model = dict(
     warmup_iters={{_base_.uda_warmup_iters}},
     segmentor=dict(decode_head=dict(num_classes=11), auxiliary_head=dict(num_classes=11)),
-    adaptations=dict(
-        output=dict(
-            type='OutputSpaceAdaptation',
-            levels=('logits', ),
-            loss_weights=(0.001, ),
-            gan_type='bce',
-            disc_input_size='logits',
-            discriminator=dict(type='ConvDiscriminator', channels=(64, 128)),
-        )),
+    adaptations=dict(output={{_base_.ou_logits}}),
 )

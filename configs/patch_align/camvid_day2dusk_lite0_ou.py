@@ -5,13 +5,4 @@
 #
 # Modes file: the same as ./camvid_day2dusk_lite0.py.
 _base_ = ['./camvid_day2dusk_lite0.py']
-model = dict(
-    adaptations=dict(
-        output=dict(
-            type='OutputSpaceAdaptation',
-            levels=('logits', ),
-            loss_weights=(0.001, ),
-            gan_type='bce',
-            disc_input_size='logits',
-            discriminator=dict(type='ConvDiscriminator', channels=(64, 128)),
-        )))
+model = dict(adaptations=dict(output={{_base_.ou_logits}}))

@@ -8,15 +8,5 @@
 # Modes file (the same as gta2cs_1xb1.py):
 #   python tools/build_patch_modes.py configs/patch_align/gta2cs_ou_1xb1.py \
 #       --out work_dirs/patch_modes/gta2cs_k50.pth
-_base_ = ['./gta2cs_1xb1.py']
-model = dict(
-    adaptations=dict(
-        output=dict(
-            type='OutputSpaceAdaptation',
-            levels=('logits', ),
-            loss_weights=(0.001, ),
-            gan_type='bce',
-            disc_input_size='input',
-            align_corners=True,
-            discriminator=dict(type='ConvDiscriminator'),
-        )))
+_base_ = ['./gta2cs_1xb1.py', '../_base_/adaptations/tsai2018.py']
+model = dict(adaptations=dict(output={{_base_.ou_adaptsegnet}}))

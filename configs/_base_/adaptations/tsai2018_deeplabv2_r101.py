@@ -3,24 +3,15 @@
 # but the data. A config lists this file and a dataset config as its bases (and sets
 # decode_head.num_classes where the dataset has other than 19 classes). The model of
 # ../models/deeplabv2_r101.py without the auxiliary classifier (AdaptSegNet's single-level
-# setting, --lambda-seg 0), one ConvDiscriminator on the softmax of the final classifier
-# upsampled to the input (align_corners=True, as the reference's nn.Upsample), λadv = 0.001,
-# BCE GAN loss; the AdaptSegNet schedule of ../schedules/adaptsegnet_150k.py.
+# setting, --lambda-seg 0) and AdaptSegNet's discriminator and λadv (./tsai2018.py
+# `ou_adaptsegnet`); the AdaptSegNet schedule of ../schedules/adaptsegnet_150k.py.
 _base_ = [
     '../models/deeplabv2_r101.py',
     '../schedules/adaptsegnet_150k.py',
     '../default_runtime.py',
+    './tsai2018.py',
 ]
 model = dict(
     segmentor=dict(auxiliary_head=None),
-    adaptations=dict(
-        output=dict(
-            type='OutputSpaceAdaptation',
-            levels=('logits', ),
-            loss_weights=(0.001, ),
-            gan_type='bce',
-            disc_input_size='input',
-            align_corners=True,
-            discriminator=dict(type='ConvDiscriminator'),
-        )),
+    adaptations=dict(output={{_base_.ou_adaptsegnet}}),
 )

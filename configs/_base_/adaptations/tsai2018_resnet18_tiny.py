@@ -8,20 +8,11 @@ _base_ = [
     '../models/resnet18_tiny_deeplabv2.py',
     '../schedules/demo_cpu.py',
     '../default_runtime.py',
+    './tsai2018.py',
 ]
 model = dict(
     warmup_iters=200,
-    adaptations=dict(
-        output=dict(
-            type='OutputSpaceAdaptation',
-            levels=('logits', ),
-            loss_weights=(0.001, ),
-            gan_type='bce',
-            # The head's own resolution (24x12 on the demo's crops, 30x23 on CamVid frames) with
-            # a 3-layer discriminator: on this small model the full-resolution AdaptSegNet
-            # discriminator makes each adaptation step ~4.4x the source-only step, this one
-            # ~1.5x (benchmarks/bench_train_step.py).
-            disc_input_size='logits',
-            discriminator=dict(type='ConvDiscriminator', channels=(64, 128)),
-        )),
+    # the discriminator at the head's own resolution (24x12 on the demo's crops, 30x23 on
+    # CamVid frames), ./tsai2018.py `ou_logits`
+    adaptations=dict(output={{_base_.ou_logits}}),
 )
