@@ -1,11 +1,7 @@
 # The schedule of ./plain/lite0_camvid_cpu.py (its protocol and cost are described there) for
 # the adaptation configs: its SGD trains UDASegmentor.generator, Adam lr 1e-4, betas
 # (0.9, 0.99) the discriminators.
-_base_ = ['./plain/lite0_camvid_cpu.py']
-optim_wrapper = dict(
-    _delete_=True,
-    constructor='UDAOptimWrapperConstructor',
-    generator={{_base_.optim_wrapper}},
-    discriminator=dict(
-        type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99))),
-)
+_base_ = ['./plain/lite0_camvid_cpu.py', './discriminator_adam.py']
+optim_wrapper = dict(_delete_=True, constructor='UDAOptimWrapperConstructor',
+                     generator={{_base_.optim_wrapper}},
+                     discriminator={{_base_.discriminator_adam}})
