@@ -16,13 +16,14 @@ optim_wrapper = dict(
         'norm': dict(decay_mult=0.0)
     }))
 max_iters = 40000
+poly_iters = max_iters  # DAFormer's decay ends with training; AdaptSegNet's goes on past its stop
 lr_warmup_iters = 1500
 # LinearLR reaches its end factor at `end - 1`; MMCV's warm-up reaches the full rate at
 # iteration 1500, hence end = 1501 (MMSeg's SegFormer configs, end = 1500, are 0.07 % higher
 # during the warm-up).
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=lr_warmup_iters + 1),
-    dict(type='PolyLR', eta_min=0.0, power=1.0, begin=0, end=max_iters, by_epoch=False),
+    dict(type='PolyLR', eta_min=0.0, power=1.0, begin=0, end=poly_iters, by_epoch=False),
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=4000)
 default_hooks = dict(checkpoint=dict(interval=4000, max_keep_ckpts=1))
