@@ -536,8 +536,10 @@ class Sweep:
 def mean_std(values: List[float], signed: bool = False) -> str:
     if not values:
         return '-'
-    std = statistics.stdev(values) if len(values) > 1 else float('nan')
-    return f'{statistics.mean(values):{"+" if signed else ""}.2f} ± {std:.2f}'
+    mean = f'{statistics.mean(values):{"+" if signed else ""}.2f}'
+    if len(values) == 1:  # one seed: no spread to give
+        return mean
+    return f'{mean} ± {statistics.stdev(values):.2f}'
 
 
 def table(results: List[dict]) -> str:

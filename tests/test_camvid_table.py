@@ -376,3 +376,11 @@ def test_patch_rows_continue_from_the_fitted_head(tmp_path, monkeypatch):
         camvid_table.Sweep(camvid_table.parse_args(
             ['--model', 'lite0', '--methods', PI_PATCH, '--warmup', '0',
              '--patch-head-iters', '10']))
+
+
+def test_mean_std_of_one_seed_has_no_spread():
+    """A row of one seed shows its value alone (a sample std of one value is undefined)."""
+    assert camvid_table.mean_std([25.05]) == '25.05'
+    assert camvid_table.mean_std([1.0], signed=True) == '+1.00'
+    assert camvid_table.mean_std([1.0, 3.0]) == '2.00 ± 1.41'
+    assert camvid_table.mean_std([]) == '-'
