@@ -78,40 +78,39 @@ CLASS_STATS = (['tools/compute_class_stats.py', 'configs/fcn_wild/camvid_day2dus
 LABEL_STATS = (['tools/compute_label_stats.py', 'configs/dacs/camvid_day2dusk_lite0_daformer.py',
                 '--out'], 'work_dirs/label_stats/camvid_day.json')
 
-#: model -> method -> (config, [command building a file the config needs, the file]; a list of
-#: such pairs when it needs several).
-MODELS: Dict[str, Dict[str, tuple]] = {
+#: model -> method -> (config, the files it needs as [(command building the file, the file)]).
+MODELS: Dict[str, Dict[str, Tuple[str, List[tuple]]]] = {
     'tiny': {
-        SOURCE_ONLY: ('configs/source_only/camvid_day2dusk_tiny.py', None),
-        'output space': ('configs/output_space/camvid_day2dusk_tiny.py', None),
-        'patch alignment': ('configs/patch_align/camvid_day2dusk_tiny.py', MODES_TINY),
-        'output space + patch': ('configs/patch_align/camvid_day2dusk_tiny_ou.py', MODES_TINY),
-        'GA (FCNs in the Wild)': ('configs/fcn_wild/camvid_day2dusk_ga.py', None),
-        'GA + CA (FCNs in the Wild)': ('configs/fcn_wild/camvid_day2dusk_ga_ca.py', CLASS_STATS),
+        SOURCE_ONLY: ('configs/source_only/camvid_day2dusk_tiny.py', []),
+        'output space': ('configs/output_space/camvid_day2dusk_tiny.py', []),
+        'patch alignment': ('configs/patch_align/camvid_day2dusk_tiny.py', [MODES_TINY]),
+        'output space + patch': ('configs/patch_align/camvid_day2dusk_tiny_ou.py', [MODES_TINY]),
+        'GA (FCNs in the Wild)': ('configs/fcn_wild/camvid_day2dusk_ga.py', []),
+        'GA + CA (FCNs in the Wild)': ('configs/fcn_wild/camvid_day2dusk_ga_ca.py', [CLASS_STATS]),
     },
     'lite0': {
-        SOURCE_ONLY: ('configs/source_only/camvid_day2dusk_lite0.py', None),
-        'output space': ('configs/output_space/camvid_day2dusk_lite0.py', None),
-        'patch alignment': ('configs/patch_align/camvid_day2dusk_lite0.py', MODES_LITE0),
-        'output space + patch': ('configs/patch_align/camvid_day2dusk_lite0_ou.py', MODES_LITE0),
-        'GA (FCNs in the Wild)': ('configs/fcn_wild/camvid_day2dusk_lite0_ga.py', None),
+        SOURCE_ONLY: ('configs/source_only/camvid_day2dusk_lite0.py', []),
+        'output space': ('configs/output_space/camvid_day2dusk_lite0.py', []),
+        'patch alignment': ('configs/patch_align/camvid_day2dusk_lite0.py', [MODES_LITE0]),
+        'output space + patch': ('configs/patch_align/camvid_day2dusk_lite0_ou.py', [MODES_LITE0]),
+        'GA (FCNs in the Wild)': ('configs/fcn_wild/camvid_day2dusk_lite0_ga.py', []),
         'GA + CA (FCNs in the Wild)': ('configs/fcn_wild/camvid_day2dusk_lite0_ga_ca.py',
-                                       CLASS_STATS),
-        PI: ('configs/pixel_level/camvid_day2dusk_lite0_fda.py', None),
-        PI + PATCH: ('configs/pixel_level/camvid_day2dusk_lite0_fda_patch.py', MODES_LITE0),
-        PS_ADV: ('configs/self_training/camvid_day2dusk_lite0_ps.py', None),
-        PS_ADV + PATCH: ('configs/self_training/camvid_day2dusk_lite0_ps_patch.py', MODES_LITE0),
-        PS_CBST: ('configs/self_training/camvid_day2dusk_lite0_cbst.py', None),
+                                       [CLASS_STATS]),
+        PI: ('configs/pixel_level/camvid_day2dusk_lite0_fda.py', []),
+        PI + PATCH: ('configs/pixel_level/camvid_day2dusk_lite0_fda_patch.py', [MODES_LITE0]),
+        PS_ADV: ('configs/self_training/camvid_day2dusk_lite0_ps.py', []),
+        PS_ADV + PATCH: ('configs/self_training/camvid_day2dusk_lite0_ps_patch.py', [MODES_LITE0]),
+        PS_CBST: ('configs/self_training/camvid_day2dusk_lite0_cbst.py', []),
         PS_CBST + PATCH: ('configs/self_training/camvid_day2dusk_lite0_cbst_patch.py',
-                          MODES_LITE0),
-        FUSION: ('configs/fusion/camvid_day2dusk_lite0_fusion.py', None),
-        FUSION + PATCH: ('configs/fusion/camvid_day2dusk_lite0_fusion_patch.py', MODES_LITE0),
-        'Pi (FDA) + Ou': ('configs/fusion/camvid_day2dusk_lite0_pi_ou.py', None),
-        DACS: ('configs/dacs/camvid_day2dusk_lite0.py', None),
-        DACS + PATCH: ('configs/dacs/camvid_day2dusk_lite0_patch.py', MODES_LITE0),
-        MIC: ('configs/dacs/camvid_day2dusk_lite0_mic.py', None),
-        MIC + PATCH: ('configs/dacs/camvid_day2dusk_lite0_mic_patch.py', MODES_LITE0),
-        DAFORMER: ('configs/dacs/camvid_day2dusk_lite0_daformer.py', LABEL_STATS),
+                          [MODES_LITE0]),
+        FUSION: ('configs/fusion/camvid_day2dusk_lite0_fusion.py', []),
+        FUSION + PATCH: ('configs/fusion/camvid_day2dusk_lite0_fusion_patch.py', [MODES_LITE0]),
+        'Pi (FDA) + Ou': ('configs/fusion/camvid_day2dusk_lite0_pi_ou.py', []),
+        DACS: ('configs/dacs/camvid_day2dusk_lite0.py', []),
+        DACS + PATCH: ('configs/dacs/camvid_day2dusk_lite0_patch.py', [MODES_LITE0]),
+        MIC: ('configs/dacs/camvid_day2dusk_lite0_mic.py', []),
+        MIC + PATCH: ('configs/dacs/camvid_day2dusk_lite0_mic_patch.py', [MODES_LITE0]),
+        DAFORMER: ('configs/dacs/camvid_day2dusk_lite0_daformer.py', [LABEL_STATS]),
         DAFORMER + PATCH: ('configs/dacs/camvid_day2dusk_lite0_daformer_patch.py',
                            [MODES_LITE0, LABEL_STATS]),
     },
@@ -640,9 +639,7 @@ def main() -> None:
         sweep.write_table()
         return
     for method in args.methods:  # files the methods need, built once
-        needs = MODELS[args.model][method][1]
-        for command, path in [] if needs is None else needs if isinstance(needs, list) else [
-                needs]:
+        for command, path in MODELS[args.model][method][1]:
             if not osp.exists(osp.join(REPO, path)):
                 subprocess.run([sys.executable, *command, path], check=True, cwd=REPO)
     workers = [threading.Thread(target=sweep.worker) for _ in range(max(1, args.workers))]

@@ -1,6 +1,7 @@
 """benchmarks/camvid_table.py: the continued schedule of the shared warm-up protocol, the run
 order of a sweep with several workers, and the paired differences of its table."""
 import itertools
+import os.path as osp
 import sys
 
 import pytest
@@ -384,3 +385,16 @@ def test_mean_std_of_one_seed_has_no_spread():
     assert camvid_table.mean_std([1.0], signed=True) == '+1.00'
     assert camvid_table.mean_std([1.0, 3.0]) == '2.00 ± 1.41'
     assert camvid_table.mean_std([]) == '-'
+
+
+@pytest.mark.parametrize('model', sorted(camvid_table.MODELS))
+def test_every_method_names_an_existing_config_and_the_tools_that_build_its_files(model):
+    """Each method's config exists, and each file it needs comes with a command whose tool and
+    config exist, so a sweep builds what it needs before its first run."""
+    for method, (config, needs) in camvid_table.MODELS[model].items():
+        assert osp.isfile(osp.join(REPO, config)), (method, config)
+        assert isinstance(needs, list), (method, needs)
+        for command, path in needs:
+            assert command[-1] == '--out' and path.startswith('work_dirs/'), (method, command)
+            for part in command[:2]:
+                assert osp.isfile(osp.join(REPO, part)), (method, part)
