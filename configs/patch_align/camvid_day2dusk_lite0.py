@@ -9,22 +9,5 @@
 #   python tools/build_patch_modes.py configs/patch_align/camvid_day2dusk_lite0.py \
 #       --out work_dirs/patch_modes/camvid_day2dusk_p32_k50.pth
 # Model, data, schedule, warm-up: ../output_space/camvid_day2dusk_lite0.py (adaptation replaced).
-_base_ = ['../output_space/camvid_day2dusk_lite0.py']
-modes_file = 'work_dirs/patch_modes/camvid_day2dusk_p32_k50.pth'
-model = dict(
-    adaptations=dict(
-        _delete_=True,
-        patch=dict(
-            type='PatchAlignment',
-            modes_file=modes_file,
-            patch_size=32,
-            grid=(2, 2),
-            num_modes=50,
-            head_pooling='cell',
-            min_labelled_fraction=0.5,
-            loss_weight_cluster=0.01,
-            loss_weight_adv=0.0005,
-            gan_type='bce',
-            discriminator=dict(type='FCDiscriminator'),
-        )),
-)
+_base_ = ['../output_space/camvid_day2dusk_lite0.py', '../_base_/adaptations/tsai2019.py']
+model = dict(adaptations=dict(_delete_=True, patch={{_base_.patch_camvid_lite0}}))
